@@ -3,7 +3,7 @@
  * correct that the `native` and `webgpu` backends are tested against. One file per kernel.
  */
 import type { Backend, DType, Storage } from '../backend.js';
-import { HostStorage, host } from './storage.js';
+import { HostStorage, host, releaseF32 } from './storage.js';
 import { softmaxKL } from './softmax_kl.js';
 import { crossEntropy } from './cross_entropy.js';
 import { hinton } from './hinton.js';
@@ -36,8 +36,10 @@ export const hostStorageMethods = {
     return host(s).data.slice();
   },
   dispose(s: Storage): void {
-    // Host memory is garbage collected; drop the reference so it can be.
-    (host(s) as { data: Float32Array | Int32Array }).data = new Float32Array(0);
+    // Float arrays go back to the pool for the next kernel's output; the storage is emptied.
+    const h = host(s);
+    if (h.data instanceof Float32Array) releaseF32(h.data);
+    h.data = new Float32Array(0);
   },
 };
 

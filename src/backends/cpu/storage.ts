@@ -30,3 +30,30 @@ export function i32(s: Storage): Int32Array {
 }
 
 export const wrap = (d: Float32Array | Int32Array): HostStorage => new HostStorage(d);
+
+/**
+ * A pool of freed float32 arrays keyed by length. Fresh pages cost ~15 ms per 32 MiB, so kernels on
+ * the hot path take their outputs from here (`allocF32`, contents undefined) and `dispose` gives
+ * them back. Bounded so a burst of frees cannot pin unbounded memory.
+ */
+const pool = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+const MAX_POOLED_BYTES = 512 * 1024 * 1024;
+
+export function allocF32(n: number): Float32Array {
+  const free = pool.get(n);
+  const a = free?.pop();
+  if (a) {
+    pooledBytes -= a.byteLength;
+    return a;
+  }
+  return new Float32Array(n);
+}
+
+export function releaseF32(a: Float32Array): void {
+  if (a.length === 0 || pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+  let free = pool.get(a.length);
+  if (!free) pool.set(a.length, (free = []));
+  free.push(a);
+  pooledBytes += a.byteLength;
+}
