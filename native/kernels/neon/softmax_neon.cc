@@ -1,0 +1,10 @@
+// Row softmax / log-softmax forward and backward, neon (vector exp).
+#include "ops_vec_neon.h"
+#include "../ops_simd.h"
+
+void kd_softmax_neon(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
+  softmax_impl(x, y, rows, cols, log);
+}
+void kd_softmax_backward_neon(const float* y, const float* g, float* dx, int64_t rows, int64_t cols, bool log) {
+  softmax_backward_impl(y, g, dx, rows, cols, log);
+}
