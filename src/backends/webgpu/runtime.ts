@@ -1,0 +1,143 @@
+/**
+ * The webgpu backend's runtime: storages from a buffer pool, one command encoder that batches
+ * every dispatch until a read (or a large batch) submits it, reads through a staging buffer, and
+ * failure handling (device lost or an uncaptured error: pending reads reject, later calls throw).
+ */
+import type { DType, Storage } from '../backend.js';
+import { KernelContext, MapRead, Usage } from './context.js';
+import { BufferPool, GpuStorage, gpu } from './storage.js';
+
+/** Submit on its own once this many kernels are pending, so the GPU starts early. */
+const MAX_BATCH = 256;
+
+export class GpuRuntime {
+  readonly ctx: KernelContext;
+  readonly pool: BufferPool;
+  private enc: GPUCommandEncoder | null = null;
+  private pending = 0;
+  private failure: Error | null = null;
+  private rejectors = new Set<(e: Error) => void>();
+  private destroyed = false;
+
+  constructor(readonly device: GPUDevice, private owned: boolean) {
+    this.ctx = new KernelContext(device);
+    this.pool = new BufferPool(device, this.ctx.maxBinding);
+    this.ctx.scratch = (bytes) => {
+      this.ctx.checkBinding(bytes, 'a scratch buffer');
+      return this.pool.acquire(bytes).buffer;
+    };
+    this.ctx.release = (b) => this.pool.release(b);
+    void device.lost.then((info) => {
+      if (this.destroyed && info.reason === 'destroyed') return this.fail(new Error('kd-kernels/webgpu: the backend was destroyed'));
+      this.fail(new Error(`kd-kernels/webgpu: the GPU device was lost (${info.reason}): ${info.message}`));
+    });
+    const onError = (ev: Event): void => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.fail(new Error(`kd-kernels/webgpu: uncaptured WebGPU error: ${err?.message ?? String(err)}`));
+    };
+    if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onError);
+    else (device as { onuncapturederror: unknown }).onuncapturederror = onError;
+  }
+
+  private fail(e: Error): void {
+    if (!this.failure) this.failure = e;
+    for (const r of this.rejectors) r(this.failure);
+    this.rejectors.clear();
+  }
+
+  /** Throws the failure, if the device has failed. */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  // ---- storage ---------------------------------------------------------------------------
+
+  alloc(size: number, dtype: DType = 'float32'): GpuStorage {
+    this.check();
+    this.ctx.checkBinding(size * 4, `a tensor of ${size} elements`);
+    return new GpuStorage(this.pool.acquire(size * 4).buffer, size, dtype);
+  }
+
+  upload(data: Float32Array | Int32Array): Storage {
+    this.check();
+    this.ctx.checkBinding(data.byteLength, `a tensor of ${data.length} elements`);
+    const { buffer, reused } = this.pool.acquire(data.byteLength);
+    // queue.writeBuffer runs before unsubmitted commands, which may still read a reused buffer.
+    if (reused && this.pending > 0) this.flush();
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return new GpuStorage(buffer, data.length, data instanceof Int32Array ? 'int32' : 'float32');
+  }
+
+  zeros(size: number, dtype: DType): Storage {
+    const s = this.alloc(size, dtype);
+    if (size > 0) this.encoder().clearBuffer(s.buffer!, 0, Math.ceil((size * 4) / 4) * 4);
+    return s;
+  }
+
+  dispose(s: Storage): void {
+    if (!(s instanceof GpuStorage) || !s.buffer) return;
+    this.pool.release(s.buffer);
+    s.buffer = null;
+  }
+
+  /** Gives a scratch buffer back to the pool (every later use is GPU-ordered after this one). */
+  release(buf: GPUBuffer): void {
+    this.pool.release(buf);
+  }
+
+  buf(s: Storage): GPUBuffer {
+    return gpu(s);
+  }
+
+  // ---- encoding ----------------------------------------------------------------------------
+
+  /** The batch's encoder; each call counts as one kernel toward the batch size. */
+  encoder(): GPUCommandEncoder {
+    this.check();
+    if (this.pending >= MAX_BATCH) this.flush();
+    if (!this.enc) this.enc = this.device.createCommandEncoder({ label: 'kd-kernels batch' });
+    this.pending++;
+    return this.enc;
+  }
+
+  flush(): void {
+    if (!this.enc) return;
+    const cb = this.enc.finish();
+    this.enc = null;
+    this.pending = 0;
+    this.device.queue.submit([cb]);
+    this.pool.bury();
+  }
+
+  async read(s: Storage): Promise<Float32Array | Int32Array> {
+    const src = gpu(s);
+    const out = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
+    if (s.size === 0) return out;
+    const bytes = s.size * 4;
+    const staging = this.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST });
+    this.encoder().copyBufferToBuffer(src, 0, staging, 0, bytes);
+    this.flush();
+    let reject!: (e: Error) => void;
+    const failed = new Promise<never>((_, r) => { reject = r; });
+    this.rejectors.add(reject);
+    try {
+      await Promise.race([staging.mapAsync(MapRead), failed]);
+      out.set(new (s.dtype === 'int32' ? Int32Array : Float32Array)(staging.getMappedRange()));
+      staging.unmap();
+    } finally {
+      this.rejectors.delete(reject);
+      staging.destroy();
+    }
+    this.check();
+    return out;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    try { this.flush(); } catch { /* failing device */ }
+    this.pool.clear();
+    this.fail(new Error('kd-kernels/webgpu: the backend was destroyed'));
+    if (this.owned) this.device.destroy();
+  }
+}

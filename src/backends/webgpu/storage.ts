@@ -1,0 +1,83 @@
+/** GPU storage of the webgpu backend (a GPUBuffer + element count + dtype) and its buffer pool. */
+import type { DType, Storage } from '../backend.js';
+import { Usage } from './context.js';
+
+export class GpuStorage implements Storage {
+  constructor(
+    public buffer: GPUBuffer | null,
+    readonly size: number,
+    readonly dtype: DType,
+  ) {}
+}
+
+export function gpu(s: Storage): GPUBuffer {
+  if (!(s instanceof GpuStorage)) throw new TypeError('kd-kernels/webgpu: expected a webgpu storage');
+  if (!s.buffer) throw new Error('kd-kernels/webgpu: storage used after dispose()');
+  return s.buffer;
+}
+
+const STORAGE_USAGE = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
+
+/**
+ * Freed buffers keyed by their (bucketed) byte size, bounded. Reusing a freed buffer in later
+ * commands is safe because WebGPU orders commands; only queue.writeBuffer jumps ahead of
+ * unsubmitted commands, so the backend submits pending work before uploading into a reused buffer.
+ */
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pooled = 0;
+  constructor(
+    private device: GPUDevice,
+    private maxBinding: number,
+    private maxPooled = 512 * 1024 * 1024,
+  ) {}
+
+  /** Bucket: powers of two up to 1 MiB, then whole MiB; never past the binding limit. */
+  bucket(bytes: number): number {
+    const b = Math.max(16, Math.ceil(bytes / 4) * 4);
+    let r = b <= 1 << 20 ? 2 ** Math.ceil(Math.log2(b)) : Math.ceil(b / (1 << 20)) * (1 << 20);
+    if (r > this.maxBinding && b <= this.maxBinding) r = b;
+    return r;
+  }
+
+  /** A buffer of at least `bytes`; `reused` tells whether it came from the pool. */
+  acquire(bytes: number): { buffer: GPUBuffer; reused: boolean } {
+    const size = this.bucket(bytes);
+    const list = this.free.get(size);
+    const hit = list?.pop();
+    if (hit) {
+      this.pooled -= size;
+      return { buffer: hit, reused: true };
+    }
+    return { buffer: this.device.createBuffer({ size, usage: STORAGE_USAGE }), reused: false };
+  }
+
+  release(buf: GPUBuffer): void {
+    const size = buf.size;
+    if (this.pooled + size > this.maxPooled) {
+      // Unsubmitted commands may still use it: destroyed after the next submit.
+      this.graveyard.push(buf);
+      return;
+    }
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(buf);
+    this.pooled += size;
+  }
+
+  /** Buffers to destroy once the commands that use them are submitted. */
+  graveyard: GPUBuffer[] = [];
+
+  /** Called right after a submit. */
+  bury(): void {
+    for (const b of this.graveyard) b.destroy();
+    this.graveyard = [];
+  }
+
+  clear(): void {
+    this.bury();
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooled = 0;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Hinton's distillation loss, fused: one read of the student logits for both terms.
+ *
+ *   loss = alpha * soft + (1 - alpha) * hard
+ *   soft = T^2 * KL(softmax(t / T) || softmax(s / T)), reduced 'batchmean' (sum / B)
+ *   hard = crossEntropy(s, labels) at T = 1, reduced 'mean' (over non-ignored rows, PyTorch)
+ *
+ * alpha weights the soft (teacher) term, as in Hinton et al. 2015 and most KD code. With
+ * reduction 'sum' both terms are sums; with 'none' the loss is per row [B].
+ * `returnParts: true` returns `{ loss, soft, hard }`; soft and hard are values only (no graph).
+ */
+import type { Tensor } from '../tensor.js';
+import type { Reduction } from '../kernels/reduction.js';
+import { reductionScale } from '../kernels/reduction.js';
+import {
+  checkMatrix, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape,
+} from '../kernels/validate.js';
+import { fromStorage } from '../tensor.js';
+import { wantsGrad, withFusedGrad } from './fused.js';
+import { ceAttrs, type CrossEntropyOptions } from './cross_entropy.js';
+
+export interface HintonLossOptions extends Omit<CrossEntropyOptions, 'reduction'> {
+  temperature?: number;
+  alpha?: number;
+  reduction?: Exclude<Reduction, 'batchmean'>;
+  returnParts?: boolean;
+}
+
+export interface HintonParts {
+  loss: Tensor;
+  soft: Tensor;
+  hard: Tensor;
+}
+
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions & { returnParts: true }): HintonParts;
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts?: HintonLossOptions): Tensor;
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions = {}): Tensor | HintonParts {
+  checkOptions(opts, 'options', ['temperature', 'alpha', 'labelSmoothing', 'ignoreIndex', 'weight', 'reduction', 'returnParts']);
+  const [rows, cols] = checkMatrix(student, 'student');
+  checkMatrix(teacher, 'teacher');
+  checkSameShape(student, 'student', teacher, 'teacher');
+  checkSameBackend([student, teacher, labels], ['student', 'teacher', 'labels']);
+  const temperature = checkNumber(opts.temperature ?? 4, 'temperature', { min: 0, minExclusive: true });
+  const alpha = checkNumber(opts.alpha ?? 0.9, 'alpha', { min: 0, max: 1 });
+  const reduction = checkOneOf(opts.reduction ?? 'mean', 'reduction', ['none', 'sum', 'mean'] as const);
+  const be = student.backend;
+  const ce = ceAttrs(opts, labels, rows, cols, be);
+  const softScale = reductionScale(reduction === 'mean' ? 'batchmean' : reduction, rows, rows);
+  const hardScale = reductionScale(reduction, rows, ce.denominator);
+  const grad = wantsGrad(student);
+  const r = be.hinton({
+    student: student.storage, teacher: teacher.storage, labels: labels.storage, rows, cols, temperature,
+    labelSmoothing: ce.labelSmoothing, ignoreIndex: ce.ignoreIndex, weight: ce.weight?.storage ?? null,
+    softGradScale: grad ? alpha * softScale : null,
+    hardGradScale: grad ? (1 - alpha) * hardScale : null,
+  });
+  ce.weight?.release();
+  // soft and hard values, then alpha * soft + (1 - alpha) * hard, all on the device.
+  const perRow = reduction === 'none';
+  const shape = perRow ? [rows] : [];
+  const reduce = (s: typeof r.softRow, scale: number) => {
+    if (perRow) return s;
+    const out = be.sum(s, 1, rows, 'all', scale);
+    be.dispose(s);
+    return out;
+  };
+  const soft = reduce(r.softRow, softScale);
+  const hard = reduce(r.hardRow, hardScale);
+  const n = perRow ? rows : 1;
+  const a = be.affine(soft, n, alpha, 0);
+  const b = be.affine(hard, n, 1 - alpha, 0);
+  const lossS = be.binary('add', { storage: a, rowStride: 0, colStride: 1 }, { storage: b, rowStride: 0, colStride: 1 }, 1, n);
+  be.dispose(a);
+  be.dispose(b);
+  const loss = withFusedGrad('hintonLoss', fromStorage(be, lossS, shape), [student], [r.grad]);
+  const softT = fromStorage(be, soft, shape);
+  const hardT = fromStorage(be, hard, shape);
+  if (opts.returnParts) return { loss, soft: softT, hard: hardT };
+  softT.dispose();
+  hardT.dispose();
+  return loss;
+}

@@ -1,0 +1,6 @@
+export { kdLoss, type KdLossOptions } from './kd.js';
+export { crossEntropy, type CrossEntropyOptions } from './cross_entropy.js';
+export { hintonLoss, type HintonLossOptions, type HintonParts } from './hinton.js';
+export { multiTeacherKdLoss, type MultiTeacherOptions } from './multi_teacher.js';
+export { similarityLoss } from './similarity.js';
+export { hintLoss } from './hint.js';

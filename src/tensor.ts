@@ -1,0 +1,333 @@
+/**
+ * The Tensor facade: a shape, a dtype, a backend and its storage, plus the autograd fields.
+ * Ops are both functions (src/ops) and methods here.
+ */
+import type { Backend, BackendName, DType, Storage } from './backends/backend.js';
+import { backendByName, getBackend } from './backends/registry.js';
+import type { Node } from './autograd/node.js';
+import { runBackward } from './autograd/tape.js';
+import { fmtShape, describe } from './kernels/validate.js';
+import { pcg } from './kernels/rng.js';
+import * as ops from './ops/index.js';
+
+/** Storage shared by a tensor and its views (reshape), freed when the last one lets go. */
+class SharedStorage {
+  refs = 1;
+  constructor(public readonly backend: Backend, public storage: Storage) {}
+  release(): void {
+    if (--this.refs === 0) this.backend.dispose(this.storage);
+  }
+}
+
+// Dropped tensors are reclaimed: their storage goes back to the backend when they are collected.
+const reclaim = new FinalizationRegistry<SharedStorage>((s) => s.release());
+
+export type NestedArray = number | NestedArray[];
+export type TensorData = Float32Array | Int32Array | number[] | NestedArray[];
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  dtype?: DType;
+  backend?: BackendName;
+}
+
+export class Tensor {
+  readonly __kdTensor = true;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly backend: Backend;
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf tensor after backward(). */
+  grad: Tensor | null = null;
+  /** The autograd node that made this tensor (null for leaves). */
+  node: Node | null = null;
+  private shared: SharedStorage | null;
+  /** Host copy of int32 tensors (labels), used for validation and CE denominators. */
+  private readonly hostInts: Int32Array | null;
+
+  /** @internal use tensor(), zeros(), ... */
+  constructor(backend: Backend, storage: Storage, shape: readonly number[], opts: { requiresGrad?: boolean; hostInts?: Int32Array; shared?: SharedStorage } = {}) {
+    this.backend = backend;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = storage.dtype;
+    this.requiresGrad = opts.requiresGrad ?? false;
+    this.hostInts = opts.hostInts ?? null;
+    if (opts.shared) {
+      opts.shared.refs++;
+      this.shared = opts.shared;
+    } else {
+      this.shared = new SharedStorage(backend, storage);
+    }
+    reclaim.register(this, this.shared, this);
+  }
+
+  get storage(): Storage {
+    if (!this.shared) throw new Error(`tensor of shape ${fmtShape(this.shape)} has been disposed`);
+    return this.shared.storage;
+  }
+
+  get isDisposed(): boolean {
+    return this.shared === null;
+  }
+
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Copy of the data (the one readback on webgpu). */
+  async data(): Promise<Float32Array | Int32Array> {
+    return this.backend.read(this.storage);
+  }
+
+  /** Synchronous copy of the data (cpu and native backends only). */
+  dataSync(): Float32Array | Int32Array {
+    if (!this.backend.sync) {
+      throw new Error(`dataSync() is not available on the ${this.backend.name} backend: use await tensor.data()`);
+    }
+    return this.backend.readSync(this.storage);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    this.checkScalar('item()');
+    return (await this.data())[0];
+  }
+
+  itemSync(): number {
+    this.checkScalar('itemSync()');
+    return this.dataSync()[0];
+  }
+
+  private checkScalar(what: string): void {
+    if (this.size !== 1) throw new RangeError(`${what} needs a one-element tensor, got shape ${fmtShape(this.shape)}`);
+  }
+
+  /** @internal the host labels of an int32 tensor. */
+  hostInt32(): Int32Array {
+    if (this.hostInts) return this.hostInts;
+    if (this.dtype === 'int32' && this.backend.sync) return this.backend.readSync(this.storage) as Int32Array;
+    throw new TypeError('this int32 tensor has no host copy: create labels with tensor(Int32Array, shape, { dtype: "int32" })');
+  }
+
+  /** Back-propagate from this tensor; a non-scalar needs an explicit upstream gradient. */
+  backward(grad?: Tensor): void {
+    runBackward(this, grad);
+  }
+
+  zeroGrad(): void {
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+  }
+
+  /** Free the storage now (GPU memory above all). Views made by reshape keep theirs alive. */
+  dispose(): void {
+    if (!this.shared) return;
+    reclaim.unregister(this);
+    this.shared.release();
+    this.shared = null;
+    this.node = null;
+  }
+
+  /** @internal give this tensor new storage of the same size (loadStateDict); views keep the old. */
+  assign(storage: Storage): void {
+    if (storage.size !== this.size || storage.dtype !== this.dtype) throw new RangeError('assign: storage of another size or dtype');
+    const old = this.shared!;
+    reclaim.unregister(this);
+    this.shared = new SharedStorage(this.backend, storage);
+    reclaim.register(this, this.shared, this);
+    old.release();
+  }
+
+  /** A copy on another backend. */
+  async to(name: BackendName): Promise<Tensor> {
+    const target = backendByName(name);
+    if (target === this.backend) return this;
+    const d = await this.data();
+    return new Tensor(target, target.upload(d), this.shape, { requiresGrad: this.requiresGrad, hostInts: this.hostInts ?? undefined });
+  }
+
+  /** @internal a tensor sharing this one's storage with another shape. */
+  view(shape: readonly number[]): Tensor {
+    return new Tensor(this.backend, this.storage, shape, { shared: this.shared!, hostInts: this.hostInts ?? undefined });
+  }
+
+  toString(): string {
+    return `Tensor(shape=${fmtShape(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- ops as methods --------------------------------------------------------------------------
+  add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  relu(): Tensor { return ops.relu(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  square(): Tensor { return ops.square(this); }
+  sum(axis?: number): Tensor { return ops.sum(this, axis); }
+  mean(axis?: number): Tensor { return ops.mean(this, axis); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startDim = 1): Tensor { return ops.flatten(this, startDim); }
+  transpose(): Tensor { return ops.transpose(this); }
+  softmax(): Tensor { return ops.softmax(this); }
+  logSoftmax(): Tensor { return ops.logSoftmax(this); }
+  detach(): Tensor { return ops.detach(this); }
+}
+
+// ---- creation ----------------------------------------------------------------------------------
+
+function flattenNested(data: NestedArray[], shape: number[], out: number[], depth: number, name: string): void {
+  if (depth === shape.length - 1) {
+    for (const v of data) {
+      if (typeof v !== 'number') throw new TypeError(`${name}: ragged nested array (expected numbers at depth ${depth})`);
+      out.push(v);
+    }
+    return;
+  }
+  for (const row of data) {
+    if (!Array.isArray(row) || row.length !== shape[depth + 1]) {
+      throw new TypeError(`${name}: ragged nested array (expected arrays of length ${shape[depth + 1]} at depth ${depth + 1})`);
+    }
+    flattenNested(row, shape, out, depth + 1, name);
+  }
+}
+
+function inferShape(data: NestedArray): number[] {
+  const shape: number[] = [];
+  let x: NestedArray = data;
+  while (Array.isArray(x)) {
+    shape.push(x.length);
+    x = x[0];
+  }
+  return shape;
+}
+
+function checkShape(shape: unknown, name = 'shape'): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`${name} must be an array of non-negative integers, got ${describe(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${name} must hold non-negative integers, got ${fmtShape(shape as number[])}`);
+    }
+  }
+  return shape as number[];
+}
+
+/**
+ * Make a tensor from a Float32Array, Int32Array, number[] or nested arrays.
+ * `tensor(data, [B, C], { requiresGrad: true })`; `tensor(labels, [B], { dtype: 'int32' })`.
+ */
+export function tensor(data: TensorData, shape?: readonly number[], opts: TensorOptions = {}): Tensor {
+  const dtype: DType = opts.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
+  if (dtype !== 'float32' && dtype !== 'int32') throw new RangeError(`dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
+  let flat: Float32Array | Int32Array;
+  let inferred: number[];
+  if (data instanceof Float32Array || data instanceof Int32Array) {
+    flat = dtype === 'int32' ? Int32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
+    inferred = [data.length];
+  } else if (Array.isArray(data)) {
+    inferred = inferShape(data as NestedArray);
+    const out: number[] = [];
+    if (inferred.length <= 1) {
+      for (const v of data) {
+        if (typeof v !== 'number') throw new TypeError('tensor data must hold numbers');
+        out.push(v);
+      }
+    } else flattenNested(data as NestedArray[], inferred, out, 0, 'tensor data');
+    if (dtype === 'int32' && out.some((v) => !Number.isInteger(v))) throw new TypeError('int32 tensor data must hold integers');
+    flat = dtype === 'int32' ? Int32Array.from(out) : Float32Array.from(out);
+  } else {
+    throw new TypeError(`tensor data must be a Float32Array, Int32Array or (nested) number array, got ${describe(data)}`);
+  }
+  const s = shape ? checkShape(shape) : inferred;
+  const n = s.reduce((a, b) => a * b, 1);
+  if (n !== flat.length) throw new RangeError(`tensor data has ${flat.length} elements but shape ${fmtShape(s)} needs ${n}`);
+  if (opts.requiresGrad && dtype !== 'float32') throw new TypeError('only float32 tensors can require grad');
+  const backend = opts.backend ? backendByName(opts.backend) : getBackend();
+  const hostInts = dtype === 'int32' ? (flat as Int32Array).slice() : undefined;
+  return new Tensor(backend, backend.upload(flat), s, { requiresGrad: opts.requiresGrad, hostInts });
+}
+
+export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  const s = checkShape(shape);
+  const backend = opts.backend ? backendByName(opts.backend) : getBackend();
+  const n = s.reduce((a, b) => a * b, 1);
+  return new Tensor(backend, backend.zeros(n, opts.dtype ?? 'float32'), s, { requiresGrad: opts.requiresGrad });
+}
+
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  const s = checkShape(shape);
+  const n = s.reduce((a, b) => a * b, 1);
+  return tensor(new Float32Array(n).fill(value), s, opts);
+}
+
+export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+let globalSeed = 0x2545f491;
+let draws = 0;
+
+/** Seed randn()/rand() and everything that draws from them (init, dropout seeds). */
+export function manualSeed(seed: number): void {
+  globalSeed = seed >>> 0;
+  draws = 0;
+}
+
+/** The next 32-bit seed from the global stream (for dropout and init). */
+export function nextSeed(): number {
+  return pcg((globalSeed + Math.imul(++draws, 0x9e3779b9)) >>> 0);
+}
+
+/** Uniform [0, 1) floats from a counter-based stream: deterministic for a seed. */
+export function uniformArray(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  const base = pcg(seed >>> 0);
+  for (let i = 0; i < n; i++) out[i] = (pcg((base + i) >>> 0) >>> 8) * 5.9604644775390625e-8;
+  return out;
+}
+
+/** Standard normal samples (Box-Muller on the counter-based stream), seeded. */
+export function randnArray(n: number, seed: number): Float32Array {
+  const u = uniformArray(2 * Math.ceil(n / 2), seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u[i]));
+    const th = 2 * Math.PI * u[i + 1];
+    out[i] = r * Math.cos(th);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(th);
+  }
+  return out;
+}
+
+export function randn(shape: readonly number[], opts: TensorOptions & { seed?: number; mean?: number; std?: number } = {}): Tensor {
+  const s = checkShape(shape);
+  const n = s.reduce((a, b) => a * b, 1);
+  const x = randnArray(n, opts.seed ?? nextSeed());
+  const std = opts.std ?? 1;
+  const mean = opts.mean ?? 0;
+  if (std !== 1 || mean !== 0) for (let i = 0; i < n; i++) x[i] = x[i] * std + mean;
+  return tensor(x, s, { requiresGrad: opts.requiresGrad, backend: opts.backend });
+}
+
+export function rand(shape: readonly number[], opts: TensorOptions & { seed?: number; low?: number; high?: number } = {}): Tensor {
+  const s = checkShape(shape);
+  const n = s.reduce((a, b) => a * b, 1);
+  const x = uniformArray(n, opts.seed ?? nextSeed());
+  const lo = opts.low ?? 0;
+  const hi = opts.high ?? 1;
+  for (let i = 0; i < n; i++) x[i] = lo + (hi - lo) * x[i];
+  return tensor(x, s, { requiresGrad: opts.requiresGrad, backend: opts.backend });
+}
+
+/** @internal wrap a backend storage produced by a kernel. */
+export function fromStorage(backend: Backend, storage: Storage, shape: readonly number[]): Tensor {
+  return new Tensor(backend, storage, shape);
+}
