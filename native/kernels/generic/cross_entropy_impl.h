@@ -1,0 +1,77 @@
+// Fused cross-entropy (log-softmax + NLL, label smoothing, ignore_index, class weights), generic
+// over V. Per row: 1. max; 2. Z = sum exp(x - m) (and, with smoothing, S = sum w_c (x_c - m));
+// 3. loss = w_y (1 - eps)(log Z - (x_y - m)) + (eps / C)(W log Z - S), W = sum w;
+//    grad_c = scale ((w_y (1 - eps) + eps W / C) p_c - (eps / C) w_c - [c = y] w_y (1 - eps)).
+#pragma once
+#include <cmath>
+
+#include "../kernels.h"
+#include "sweep.h"
+
+namespace kd {
+namespace simd {
+namespace {  // internal linkage: each ISA translation unit keeps its own copy
+
+// Sum of the class weights (C without weights), in double, fixed order.
+inline double class_weight_sum(const float* w, int64_t C) {
+  if (!w) return static_cast<double>(C);
+  double W = 0;
+  for (int64_t j = 0; j < C; ++j) W += w[j];
+  return W;
+}
+
+// One row's hard (T = 1) cross-entropy pieces, shared with the Hinton kernel.
+struct CeRow {
+  float m = 0, Z = 0, S = 0;  // max, sum exp(x - m), sum w (x - m) (smoothing only)
+};
+
+template <class V>
+void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
+  const int64_t C = p.cols;
+  const float eps = static_cast<float>(p.label_smoothing);
+  const double W = class_weight_sum(p.weight, C);
+  const float* w = p.weight;
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* x = p.logits + i * C;
+    float* g = p.grad ? p.grad + i * C : nullptr;
+    const int32_t y = p.labels[i];
+    if (y == p.ignore_index) {
+      p.row_loss[i] = 0.0f;
+      zero_row(g, C);
+      continue;
+    }
+    if (i + 1 < r1) prefetch_row<V>(x + C, C);
+    // 1-2.
+    const float m = row_max<V>(x, C);
+    auto z = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
+      using O = decltype(o);
+      const auto d = O::sub(O::load(x + j), O::set1(m));
+      acc[0] = O::add(acc[0], O::exp(d));
+      if (eps != 0.0f) acc[1] = w ? O::fma(O::load(w + j), d, acc[1]) : O::add(acc[1], d);
+    });
+    const float Z = z[0], S = z[1];
+    const double logZ = std::log(static_cast<double>(Z));
+    const double wy = w ? w[y] : 1.0;
+    // 3.
+    double loss = wy * (1.0 - p.label_smoothing) * (logZ - (static_cast<double>(x[y]) - m));
+    if (eps != 0.0f) loss += p.label_smoothing / C * (W * logZ - S);
+    p.row_loss[i] = static_cast<float>(loss);
+    if (g) {
+      const double coef = wy * (1.0 - p.label_smoothing) + p.label_smoothing * W / C;
+      const float k1 = static_cast<float>(p.grad_scale * coef / Z);
+      const float k2 = static_cast<float>(p.grad_scale * p.label_smoothing / C);
+      sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
+        using O = decltype(o);
+        const auto e = O::exp(O::sub(O::load(x + j), O::set1(m)));
+        auto gv = O::mul(e, O::set1(k1));
+        if (eps != 0.0f) gv = w ? O::sub(gv, O::mul(O::load(w + j), O::set1(k2))) : O::sub(gv, O::set1(k2));
+        O::store(g + j, gv);
+      });
+      g[y] -= static_cast<float>(p.grad_scale * wy * (1.0 - p.label_smoothing));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace simd
+}  // namespace kd

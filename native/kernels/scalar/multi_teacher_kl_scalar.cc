@@ -1,0 +1,60 @@
+// Fused multi-teacher KL, scalar variant: the C++ reference (double arithmetic).
+// q = sum_k w_k softmax(t_k / T); loss = T^2 KL(q || p_s); grad_s = T (p_s - q);
+// grad_t_k = T w_k p_k (g - <p_k, g>), g = log q - log p_s. Fully masked teacher rows contribute 0.
+#include <cmath>
+#include <vector>
+
+#include "../kernels.h"
+
+namespace {
+inline double fexp(double x) { return x < -87.33654 ? 0.0 : std::exp(x); }
+}  // namespace
+
+void kd_multi_teacher_kl_scalar(const kd::MultiTeacherParams& p, int64_t r0, int64_t r1) {
+  const int64_t C = p.cols;
+  const int K = p.k;
+  const double T = p.temperature, invT = 1.0 / T;
+  std::vector<double> q(C), lps(C), g(C), pk(static_cast<size_t>(K) * C);
+  std::vector<char> live(K);
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* s = p.student + i * C;
+    double ms = -INFINITY;
+    for (int64_t j = 0; j < C; ++j) ms = std::fmax(ms, s[j]);
+    double zs = 0;
+    for (int64_t j = 0; j < C; ++j) zs += fexp(static_cast<float>(s[j] - ms) * invT);
+    for (int64_t j = 0; j < C; ++j) lps[j] = static_cast<float>(s[j] - ms) * invT - std::log(zs), q[j] = 0;
+    for (int k = 0; k < K; ++k) {
+      const float* t = p.teachers[k] + i * C;
+      double mt = -INFINITY;
+      for (int64_t j = 0; j < C; ++j) mt = std::fmax(mt, t[j]);
+      live[k] = mt != -INFINITY;
+      double zt = 0;
+      for (int64_t j = 0; j < C; ++j) zt += live[k] ? fexp(static_cast<float>(t[j] - mt) * invT) : 0.0;
+      for (int64_t j = 0; j < C; ++j) {
+        pk[k * C + j] = live[k] ? fexp(static_cast<float>(t[j] - mt) * invT) / zt : 0.0;
+        q[j] += p.weights[k] * pk[k * C + j];
+      }
+    }
+    double kl = 0;
+    for (int64_t j = 0; j < C; ++j) {
+      g[j] = std::log(q[j]) - lps[j];
+      if (q[j] > 0) kl += q[j] * g[j];
+    }
+    p.row_loss[i] = static_cast<float>(T * T * kl);
+    if (p.grad_student)
+      for (int64_t j = 0; j < C; ++j)
+        p.grad_student[i * C + j] = static_cast<float>(p.student_grad_scale * T * (std::exp(lps[j]) - q[j]));
+    for (int k = 0; k < K && p.grad_teachers; ++k) {
+      float* gt = p.grad_teachers[k];
+      if (!gt) continue;
+      gt += i * C;
+      double dot = 0;
+      for (int64_t j = 0; j < C; ++j)
+        if (pk[k * C + j] > 0) dot += pk[k * C + j] * g[j];
+      for (int64_t j = 0; j < C; ++j)
+        gt[j] = pk[k * C + j] > 0
+            ? static_cast<float>(p.teacher_grad_scales[k] * T * p.weights[k] * pk[k * C + j] * (g[j] - dot))
+            : 0.0f;
+    }
+  }
+}
