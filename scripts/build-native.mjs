@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * Build the native addon with cmake-js (build/Release/kd_kernels.node).
+ *   node scripts/build-native.mjs               build, fail loudly
+ *   node scripts/build-native.mjs --if-possible  (npm install) on failure print why and exit 0:
+ *                                                 the package then runs on the cpu backend
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const soft = process.argv.includes('--if-possible');
+let cmakeJs;
+try {
+  cmakeJs = createRequire(join(root, 'package.json')).resolve('cmake-js/bin/cmake-js');
+} catch {
+  cmakeJs = null;
+}
+const fail = (why) => {
+  const msg = `kd-kernels: the native addon was not built (${why}). Install cmake and a C++17 compiler, then run \`npx kd-kernels build-native\`; until then the cpu backend is used.`;
+  if (soft) {
+    console.warn(msg);
+    process.exit(0);
+  }
+  console.error(msg);
+  process.exit(1);
+};
+if (!cmakeJs) fail('cmake-js is not installed');
+const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2';
+const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', root, '--parallel', jobs, ...process.argv.slice(2).filter((a) => a !== '--if-possible')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+if (r.status !== 0) fail(r.error ? r.error.message : `cmake-js exited with ${r.status}`);

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/spec/**/*.spec.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+  },
+});
