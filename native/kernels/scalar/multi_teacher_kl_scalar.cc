@@ -19,14 +19,14 @@ void kd_multi_teacher_kl_scalar(const kd::MultiTeacherParams& p, int64_t r0, int
   for (int64_t i = r0; i < r1; ++i) {
     const float* s = p.student + i * C;
     double ms = -INFINITY;
-    for (int64_t j = 0; j < C; ++j) ms = std::fmax(ms, s[j]);
+    for (int64_t j = 0; j < C; ++j) ms = s[j] > ms ? s[j] : ms;
     double zs = 0;
     for (int64_t j = 0; j < C; ++j) zs += fexp(static_cast<float>(s[j] - ms) * invT);
     for (int64_t j = 0; j < C; ++j) lps[j] = static_cast<float>(s[j] - ms) * invT - std::log(zs), q[j] = 0;
     for (int k = 0; k < K; ++k) {
       const float* t = p.teachers[k] + i * C;
       double mt = -INFINITY;
-      for (int64_t j = 0; j < C; ++j) mt = std::fmax(mt, t[j]);
+      for (int64_t j = 0; j < C; ++j) mt = t[j] > mt ? t[j] : mt;
       live[k] = mt != -INFINITY;
       double zt = 0;
       for (int64_t j = 0; j < C; ++j) zt += live[k] ? fexp(static_cast<float>(t[j] - mt) * invT) : 0.0;

@@ -25,7 +25,7 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
     float* gt = p.grad_teacher ? p.grad_teacher + i * C : nullptr;
     // 1.
     double ms = -INFINITY, mt = -INFINITY;
-    for (int64_t j = 0; j < C; ++j) ms = std::fmax(ms, s[j]), mt = std::fmax(mt, t[j]);
+    for (int64_t j = 0; j < C; ++j) ms = s[j] > ms ? s[j] : ms, mt = t[j] > mt ? t[j] : mt;
     if (mt == -INFINITY) {
       p.row_loss[i] = 0.0f;
       for (int64_t j = 0; j < C; ++j) {
