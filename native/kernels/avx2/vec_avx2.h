@@ -21,6 +21,7 @@ struct Avx2 {
   static R max(R a, R b) { return _mm256_max_ps(a, b); }
   static R min(R a, R b) { return _mm256_min_ps(a, b); }
   static R pos_or_zero(R p, R v) { return _mm256_and_ps(_mm256_cmp_ps(p, zero(), _CMP_GT_OQ), v); }
+  static R is_neg_inf(R x) { return _mm256_and_ps(_mm256_cmp_ps(x, set1(-__builtin_inff()), _CMP_EQ_OQ), set1(1.0f)); }
   // Fixed-order horizontal reductions (deterministic).
   static float hsum(R v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);

@@ -23,6 +23,9 @@ struct Avx512 {
   static R pos_or_zero(R p, R v) {
     return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(p, zero(), _CMP_GT_OQ), v);
   }
+  static R is_neg_inf(R x) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, set1(-__builtin_inff()), _CMP_EQ_OQ), set1(1.0f));
+  }
   // Fixed-order horizontal reductions (deterministic).
   static float hsum(R v) {
     __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));

@@ -21,6 +21,7 @@ struct Lane1 {
   static R max(R a, R b) { return a > b ? a : b; }
   static R min(R a, R b) { return a < b ? a : b; }
   static R pos_or_zero(R p, R v) { return p > 0.0f ? v : 0.0f; }  // p > 0 ? v : 0
+  static R is_neg_inf(R x) { return x == -__builtin_inff() ? 1.0f : 0.0f; }  // 1 where x = -inf, else 0
   static float hsum(R v) { return v; }
   static float hmax(R v) { return v; }
   static R exp(R x) { return x < -87.33654f ? 0.0f : std::exp(x); }

@@ -54,6 +54,14 @@ void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
       rZt[k] = 1.0f / zt[0];
       coef[k] = static_cast<float>(p.weights[k]) * rZt[k];
     }
+    bool live = false;
+    for (int k = 0; k < K; ++k) live |= coef[k] != 0.0f;
+    if (!live) {  // q = 0 everywhere (every teacher fully masked or weighted 0): loss 0, gradients 0
+      p.row_loss[i] = 0.0f;
+      zero_row(gs, C);
+      for (int k = 0; k < K && p.grad_teachers; ++k) zero_row(p.grad_teachers[k] ? p.grad_teachers[k] + i * C : nullptr, C);
+      continue;
+    }
     // 3.
     const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
     auto l = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {

@@ -82,18 +82,21 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         });
       }
     } else if (p.divergence == Divergence::ReverseKL) {
-      // 3. acc = sum e_s (b - a - c)
-      auto l = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
+      // 3. acc = sum e_s (b - a - c); masked = number of masked teacher classes (the student, with
+      //    finite logits, has mass on each of them, even where p_s underflows: KL = +inf).
+      auto l = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
         using O = decltype(o);
+        const auto tv = O::load(t + j);
         const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-        const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
+        const auto a = O::mul(O::sub(tv, O::set1(mt)), O::set1(invT));
         const auto es = O::exp(b);
         const auto d = O::sub(O::sub(b, a), O::set1(c));
         acc[0] = O::add(acc[0], O::pos_or_zero(es, O::mul(es, d)));
+        acc[1] = O::add(acc[1], O::is_neg_inf(tv));
       });
       const float kl = l[0] * rZs;
       p.row_loss[i] = static_cast<float>(T2 * kl);
-      if (!std::isfinite(kl)) {  // masked teacher class under student mass: +inf, no gradient
+      if (l[1] > 0.0f || !std::isfinite(kl)) {  // masked teacher class: +inf, no gradient
         p.row_loss[i] = std::numeric_limits<float>::infinity();
         zero_row(gs, C);
         zero_row(gt, C);

@@ -23,6 +23,9 @@ struct Neon {
   static R pos_or_zero(R p, R v) {
     return vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(p, zero()), vreinterpretq_u32_f32(v)));
   }
+  static R is_neg_inf(R x) {
+    return vreinterpretq_f32_u32(vandq_u32(vceqq_f32(x, set1(-__builtin_inff())), vreinterpretq_u32_f32(set1(1.0f))));
+  }
   // Fixed-order horizontal reductions (deterministic).
   static float hsum(R v) {
     float32x2_t s = vadd_f32(vget_low_f32(v), vget_high_f32(v));

@@ -35,6 +35,17 @@ void kd_multi_teacher_kl_scalar(const kd::MultiTeacherParams& p, int64_t r0, int
         q[j] += p.weights[k] * pk[k * C + j];
       }
     }
+    bool any = false;
+    for (int k = 0; k < K; ++k) any |= live[k] && p.weights[k] > 0;
+    if (!any) {  // q = 0 everywhere: loss 0, gradients 0
+      p.row_loss[i] = 0.0f;
+      for (int64_t j = 0; j < C; ++j)
+        if (p.grad_student) p.grad_student[i * C + j] = 0.0f;
+      for (int k = 0; k < K && p.grad_teachers; ++k)
+        if (p.grad_teachers[k])
+          for (int64_t j = 0; j < C; ++j) p.grad_teachers[k][i * C + j] = 0.0f;
+      continue;
+    }
     double kl = 0;
     for (int64_t j = 0; j < C; ++j) {
       g[j] = std::log(q[j]) - lps[j];
@@ -48,6 +59,10 @@ void kd_multi_teacher_kl_scalar(const kd::MultiTeacherParams& p, int64_t r0, int
       float* gt = p.grad_teachers[k];
       if (!gt) continue;
       gt += i * C;
+      if (!live[k] || p.weights[k] <= 0) {  // contributes nothing to q
+        for (int64_t j = 0; j < C; ++j) gt[j] = 0.0f;
+        continue;
+      }
       double dot = 0;
       for (int64_t j = 0; j < C; ++j)
         if (pk[k * C + j] > 0) dot += pk[k * C + j] * g[j];

@@ -1,8 +1,9 @@
 // Fused softmax-KL, scalar variant: the C++ reference (double arithmetic) for the SIMD variants.
 // Per row: 1. maxima; 2. log-sum-exp; 3. log p_t, log p_s; 4. loss; 5. gradients.
 // Masked teacher entries (-inf) have p_t = 0: 0 loss, 0 gradient. Probabilities below the float32
-// exp range (x < -87.33654, where the SIMD exp flushes to 0) count as exactly 0 in every variant, so
-// "positive student mass" for reverse-kl means the same thing everywhere.
+// exp range (x < -87.33654, where the SIMD exp flushes to 0) count as exactly 0 in every variant.
+// reverse-kl: any masked teacher class gives +inf (the student's finite logits give it mass), as
+// in the TypeScript reference.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -60,10 +61,14 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
         if (gt) gt[j] = pt[j] > 0 ? static_cast<float>(p.teacher_grad_scale * T * pt[j] * (lpt[j] - lps[j] - kl)) : 0.0f;
       }
     } else if (p.divergence == kd::Divergence::ReverseKL) {
+      // A masked teacher class (t = -inf) under the student's (finite-logit) mass: KL = +inf.
       double kl = 0;
-      for (int64_t j = 0; j < C; ++j)
+      bool inf = false;
+      for (int64_t j = 0; j < C; ++j) {
+        if (t[j] == -INFINITY) inf = true;
         if (ps[j] > 0) kl += ps[j] * (lps[j] - lpt[j]);
-      const bool inf = !std::isfinite(kl);
+      }
+      inf = inf || !std::isfinite(kl);
       p.row_loss[i] = inf ? std::numeric_limits<float>::infinity() : static_cast<float>(T2 * kl);
       for (int64_t j = 0; j < C; ++j) {
         if (gs) gs[j] = (inf || ps[j] <= 0) ? 0.0f : static_cast<float>(p.student_grad_scale * T * ps[j] * (lps[j] - lpt[j] - kl));
