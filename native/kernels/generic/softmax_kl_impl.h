@@ -132,7 +132,8 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         ps = O::mul(O::exp(b), O::set1(rZs));
         lpt = O::sub(a, O::set1(logZt));
         lps = O::sub(b, O::set1(logZs));
-        lm = O::log(O::fma(pt, O::set1(beta), O::mul(ps, O::set1(1.0f - beta))));
+        // m = p_s exactly at beta 0 and p_t exactly at beta 1 (loss and gradients exactly 0).
+        lm = beta == 0.0f ? lps : beta == 1.0f ? lpt : O::log(O::fma(pt, O::set1(beta), O::mul(ps, O::set1(1.0f - beta))));
       };
       auto l = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
         using O = decltype(o);

@@ -81,8 +81,8 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
       double k1 = 0, k2 = 0;
       std::vector<double> lm(C);
       for (int64_t j = 0; j < C; ++j) {
-        const double m = beta * pt[j] + (1 - beta) * ps[j];
-        lm[j] = std::log(m);
+        // m = p_s exactly at beta 0 and p_t exactly at beta 1 (loss and gradients exactly 0).
+        lm[j] = beta == 0 ? lps[j] : beta == 1 ? lpt[j] : std::log(beta * pt[j] + (1 - beta) * ps[j]);
         if (use1 && pt[j] > 0) k1 += pt[j] * (lpt[j] - lm[j]);
         if (use2 && ps[j] > 0) k2 += ps[j] * (lps[j] - lm[j]);
       }

@@ -1,0 +1,98 @@
+/**
+ * Loads the C++ addon (kd_kernels.node) once. Looked for, relative to the package root:
+ *   1. prebuilds/<process.platform>-<process.arch>/kd_kernels.node   (shipped in the npm tarball)
+ *   2. build/Release/kd_kernels.node                                 (a local cmake-js build)
+ * On failure, one Error lists every path tried with its reason and how to fix it.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+type F32 = Float32Array;
+type Opt<T> = T | null;
+
+/** The raw addon: positional arguments, outputs written in place (see native/README.md). */
+export interface NativeAddon {
+  info(): { isa: string; threads: number; isasSupported: string[] };
+  softmaxKL(
+    student: F32, teacher: F32, rows: number, cols: number, temperature: number, divergence: number,
+    beta: number, rowLoss: F32, gradStudent: Opt<F32>, gradTeacher: Opt<F32>,
+    studentGradScale: number, teacherGradScale: number,
+  ): void;
+  crossEntropy(
+    logits: F32, labels: Int32Array, rows: number, cols: number, labelSmoothing: number, ignoreIndex: number,
+    weight: Opt<F32>, rowLoss: F32, grad: Opt<F32>, gradScale: number,
+  ): void;
+  hinton(
+    student: F32, teacher: F32, labels: Int32Array, rows: number, cols: number, temperature: number,
+    labelSmoothing: number, ignoreIndex: number, weight: Opt<F32>, softRow: F32, hardRow: F32,
+    grad: Opt<F32>, softGradScale: number, hardGradScale: number,
+  ): void;
+  multiTeacherKL(
+    student: F32, teachers: F32[], weights: Float64Array, rows: number, cols: number, temperature: number,
+    rowLoss: F32, gradStudent: Opt<F32>, gradTeachers: Opt<Opt<F32>[]>, studentGradScale: number,
+    teacherGradScales: Opt<Float64Array>,
+  ): void;
+  gramSimilarity(
+    student: F32, teacher: F32, b: number, ds: number, dt: number, loss: F32, gradStudent: Opt<F32>,
+    gradTeacher: Opt<F32>, studentGradScale: number, teacherGradScale: number,
+  ): void;
+  mse(a: F32, b: F32, size: number, sumSq: F32, gradA: Opt<F32>, gradB: Opt<F32>, aGradScale: number, bGradScale: number): void;
+  // Training ops (native/binding/ops.cc) are registered on the same object.
+  [op: string]: unknown;
+}
+
+/** The package root: this file is src/backends/native/addon.ts or dist/backends/native/addon.js. */
+export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export function addonCandidates(): string[] {
+  return [
+    join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'kd_kernels.node'),
+    join(packageRoot, 'build', 'Release', 'kd_kernels.node'),
+  ];
+}
+
+let cached: NativeAddon | null = null;
+let failure: Error | null = null;
+
+/** The addon, loaded on first use; throws the same helpful Error on every call when it cannot load. */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  if (failure) throw failure;
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const path of addonCandidates()) {
+    if (!existsSync(path)) {
+      tried.push(`  - ${path}: not found`);
+      continue;
+    }
+    try {
+      cached = require(path) as NativeAddon;
+      return cached;
+    } catch (e) {
+      tried.push(`  - ${path}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  failure = new Error(
+    `kd-kernels: the native addon (kd_kernels.node) could not be loaded for ${process.platform}-${process.arch}. Tried:\n` +
+      `${tried.join('\n')}\n` +
+      'Fix: build it with `npx kd-kernels build-native` (needs cmake and a C++17 compiler), or ' +
+      '`npm run build:native` in a clone of the repository; or use the cpu backend (setBackend(\'cpu\')).',
+  );
+  throw failure;
+}
+
+/** The addon, or null (the reason is then in addonLoadError()). */
+export function tryLoadAddon(): NativeAddon | null {
+  try {
+    return loadAddon();
+  } catch {
+    return null;
+  }
+}
+
+export function addonLoadError(): Error | null {
+  tryLoadAddon();
+  return failure;
+}
