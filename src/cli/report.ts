@@ -1,0 +1,256 @@
+/**
+ * What a run leaves behind: the table on stdout, report.json, one model file per network
+ * (JSON: arch, input shape, parameter count, state dict with base64 little-endian float32) and
+ * accuracy.svg (validation accuracy per epoch of every run, a hand-written SVG polyline chart).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Built } from './models.js';
+import { buildModel, checkArch, describeArch, type Arch } from './models.js';
+
+export interface RunRecord {
+  name: string;
+  seed: number;
+  arch: string;
+  params: number;
+  testAccuracy: number;
+  validationAccuracy: number;
+  trainSeconds: number;
+  epochs: number;
+  bestEpoch: number;
+  inferenceMsPer1000: number;
+  /** (accuracy - student) / (teacher - student), for distilled and control; null elsewhere. */
+  gapClosed: number | null;
+  validationHistory: number[];
+  file: string;
+  [extra: string]: unknown;
+}
+
+// ---- model files -------------------------------------------------------------------------------
+
+export const MODEL_FORMAT = 'kd-kernels-model';
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  version: 1;
+  arch: Arch;
+  description: string;
+  inputShape: number[];
+  classes: number;
+  params: number;
+  meta: Record<string, unknown>;
+  stateDict: Record<string, { shape: number[]; dtype: 'float32'; data: string }>;
+}
+
+function f32ToBase64(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function base64ToF32(s: string, name: string): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  if (b.length % 4) throw new Error(`parameter ${name} has ${b.length} bytes, not a whole number of float32`);
+  const out = new Float32Array(b.length / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+}
+
+export async function saveModel(path: string, built: Built, meta: Record<string, unknown>): Promise<void> {
+  const sd = await built.model.stateDictAsync();
+  const file: ModelFile = {
+    format: MODEL_FORMAT,
+    version: 1,
+    arch: built.arch,
+    description: describeArch(built.arch),
+    inputShape: built.inputShape,
+    classes: 10,
+    params: built.model.numParameters(),
+    meta,
+    stateDict: Object.fromEntries(
+      Object.entries(sd).map(([k, v]) => [k, { shape: v.shape, dtype: 'float32' as const, data: f32ToBase64(v.data) }]),
+    ),
+  };
+  await writeFile(path, JSON.stringify(file));
+}
+
+/** Read a model file and rebuild the network; every problem is one-line Error naming the file. */
+export function loadModel(path: string): { built: Built; file: ModelFile } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new Error(`model file ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let file: ModelFile;
+  try {
+    file = JSON.parse(text) as ModelFile;
+  } catch {
+    throw new Error(`model file ${path}: not JSON (expected a model file written by kd-kernels distill)`);
+  }
+  if (!file || file.format !== MODEL_FORMAT || typeof file.stateDict !== 'object' || file.stateDict === null) {
+    throw new Error(`model file ${path}: not a kd-kernels model file (format '${MODEL_FORMAT}' expected)`);
+  }
+  try {
+    const built = buildModel(checkArch(file.arch));
+    const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [k, v] of Object.entries(file.stateDict)) {
+      if (!v || !Array.isArray(v.shape) || typeof v.data !== 'string') throw new Error(`parameter ${k} is malformed`);
+      sd[k] = { shape: v.shape, data: base64ToF32(v.data, k) };
+    }
+    built.model.loadStateDict(sd);
+    built.model.eval();
+    return { built, file };
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message} (it does not match its architecture ${describeArch(file.arch)})`);
+  }
+}
+
+// ---- table -------------------------------------------------------------------------------------
+
+export interface Summary {
+  name: string;
+  arch: string;
+  params: number;
+  test: number[];
+  trainSeconds: number[];
+  inferenceMs: number[];
+  gapClosed: (number | null)[];
+}
+
+export function meanStd(xs: number[]): { mean: number; std: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(n, 1);
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std };
+}
+
+export function summarise(runs: RunRecord[]): Summary[] {
+  const order: string[] = [];
+  const by = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    if (!by.has(r.name)) {
+      by.set(r.name, []);
+      order.push(r.name);
+    }
+    by.get(r.name)!.push(r);
+  }
+  return order.map((name) => {
+    const rs = by.get(name)!;
+    return {
+      name,
+      arch: rs[0].arch,
+      params: rs[0].params,
+      test: rs.map((r) => r.testAccuracy),
+      trainSeconds: rs.map((r) => r.trainSeconds),
+      inferenceMs: rs.map((r) => r.inferenceMsPer1000),
+      gapClosed: rs.map((r) => r.gapClosed),
+    };
+  });
+}
+
+export function formatTable(summaries: Summary[], seeds: number): string {
+  const pct = (xs: number[]) => {
+    const { mean, std } = meanStd(xs.map((x) => 100 * x));
+    return seeds > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
+  };
+  const num = (xs: number[], d: number) => meanStd(xs).mean.toFixed(d);
+  const header = ['run', 'model', 'params', seeds > 1 ? `test acc % (mean ± sd, ${seeds} seeds)` : 'test acc %', 'train s', 'ms/1000 img', 'gap closed'];
+  const rows = summaries.map((s) => {
+    const gaps = s.gapClosed.filter((g): g is number => g !== null && Number.isFinite(g));
+    return [
+      s.name,
+      s.arch,
+      s.params.toLocaleString('en-US'),
+      pct(s.test),
+      num(s.trainSeconds, 1),
+      num(s.inferenceMs, 1),
+      gaps.length ? `${(100 * meanStd(gaps).mean).toFixed(0)}%` : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const right = [false, false, true, true, true, true, true];
+  const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
+
+// ---- accuracy.svg ------------------------------------------------------------------------------
+
+const COLORS: Record<string, string> = {
+  teacher: '#1f77b4',
+  teacher2: '#17becf',
+  student: '#7f7f7f',
+  distilled: '#d62728',
+  control: '#2ca02c',
+};
+const FALLBACK = ['#9467bd', '#8c564b', '#e377c2', '#bcbd22'];
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Validation accuracy per epoch of every run: one polyline per run, colour by name, dashes by seed. */
+export function accuracySvg(runs: RunRecord[], title: string): string {
+  const W = 720;
+  const H = 420;
+  const m = { l: 60, r: 170, t: 40, b: 50 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const series = runs.filter((r) => r.validationHistory.length > 0);
+  const maxE = Math.max(1, ...series.map((r) => r.validationHistory.length));
+  const all = series.flatMap((r) => r.validationHistory.map((v) => 100 * v));
+  let lo = all.length ? Math.floor(Math.min(...all) / 5) * 5 : 0;
+  let hi = all.length ? Math.ceil(Math.max(...all) / 5) * 5 : 100;
+  if (hi - lo < 5) hi = Math.min(100, lo + 5);
+  if (hi === lo) lo = hi - 5;
+  const x = (e: number) => m.l + (maxE === 1 ? pw / 2 : ((e - 1) / (maxE - 1)) * pw);
+  const y = (v: number) => m.t + ph - ((v - lo) / (hi - lo)) * ph;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="22" text-anchor="middle" font-size="14">${esc(title)}</text>`);
+  // 1. Axes, grid and ticks.
+  out.push(`<line x1="${m.l}" y1="${m.t + ph}" x2="${m.l + pw}" y2="${m.t + ph}" stroke="black"/>`);
+  out.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${m.t + ph}" stroke="black"/>`);
+  const ystep = hi - lo > 30 ? 10 : hi - lo > 10 ? 5 : 1;
+  for (let v = lo; v <= hi + 1e-9; v += ystep) {
+    out.push(`<line x1="${m.l}" y1="${y(v).toFixed(1)}" x2="${m.l + pw}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
+    out.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+  }
+  const xstep = Math.max(1, Math.ceil(maxE / 12));
+  for (let e = 1; e <= maxE; e += xstep) {
+    out.push(`<line x1="${x(e).toFixed(1)}" y1="${m.t + ph}" x2="${x(e).toFixed(1)}" y2="${m.t + ph + 5}" stroke="black"/>`);
+    out.push(`<text x="${x(e).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle">${e}</text>`);
+  }
+  out.push(`<text x="${m.l + pw / 2}" y="${H - 12}" text-anchor="middle">epoch</text>`);
+  out.push(`<text x="16" y="${m.t + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + ph / 2})">validation accuracy (%)</text>`);
+  // 2. One polyline per run.
+  const names = [...new Set(series.map((r) => r.name))];
+  const color = (n: string) => COLORS[n] ?? FALLBACK[names.indexOf(n) % FALLBACK.length];
+  const seeds = [...new Set(series.map((r) => r.seed))];
+  for (const r of series) {
+    const pts = r.validationHistory.map((v, i) => `${x(i + 1).toFixed(1)},${y(100 * v).toFixed(1)}`).join(' ');
+    const dash = seeds.indexOf(r.seed) > 0 ? ` stroke-dasharray="${2 + 2 * seeds.indexOf(r.seed)},3"` : '';
+    out.push(`<polyline fill="none" stroke="${color(r.name)}" stroke-width="2"${dash} points="${pts}"><title>${esc(`${r.name} (seed ${r.seed})`)}</title></polyline>`);
+    if (r.validationHistory.length === 1) {
+      out.push(`<circle cx="${x(1).toFixed(1)}" cy="${y(100 * r.validationHistory[0]).toFixed(1)}" r="3" fill="${color(r.name)}"/>`);
+    }
+  }
+  // 3. Legend.
+  names.forEach((n, i) => {
+    const ly = m.t + 10 + i * 20;
+    out.push(`<line x1="${m.l + pw + 15}" y1="${ly}" x2="${m.l + pw + 40}" y2="${ly}" stroke="${color(n)}" stroke-width="3"/>`);
+    out.push(`<text x="${m.l + pw + 46}" y="${ly + 4}">${esc(n)}</text>`);
+  });
+  if (seeds.length > 1) {
+    out.push(`<text x="${m.l + pw + 15}" y="${m.t + 14 + names.length * 20}" fill="#555">dashes: seeds ${seeds.join(', ')}</text>`);
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+export async function writeOutputs(dir: string, report: Record<string, unknown> & { runs: RunRecord[] }, title: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(dir, 'accuracy.svg'), accuracySvg(report.runs, title));
+}
