@@ -234,15 +234,22 @@ Napi::Value Sum(const Napi::CallbackInfo& info) {
     } else {
       // Fixed blocks, partials added in block order: the same sum for any thread count.
       const int64_t size = rows * cols, blocks = (size + KD_SUM_BLOCK - 1) / KD_SUM_BLOCK;
-      std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+      // Up to 256 blocks (16 Mi elements) without a heap allocation.
+      double local[256];
+      std::vector<double> heap;
+      double* partial = local;
+      if (blocks > 256) {
+        heap.resize(static_cast<size_t>(blocks));
+        partial = heap.data();
+      }
       kd::parallel_for(blocks, 1, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; i++) {
           const int64_t lo = i * KD_SUM_BLOCK, hi = lo + KD_SUM_BLOCK < size ? lo + KD_SUM_BLOCK : size;
-          partial[static_cast<size_t>(i)] = T.sum_all(x + lo, hi - lo);
+          partial[i] = T.sum_all(x + lo, hi - lo);
         }
       });
       double total = 0;
-      for (double v : partial) total += v;
+      for (int64_t i = 0; i < blocks; i++) total += partial[i];
       out[0] = static_cast<float>(total * scale);
     }
     return info.Env().Undefined();
@@ -252,7 +259,7 @@ Napi::Value Sum(const Napi::CallbackInfo& info) {
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return kd::binding::guarded(info, "softmax", [&]() -> Napi::Value {
     Args a(info, "softmax");
-    const int64_t rows = a.dim(1, "rows"), cols = a.dim(2, "cols", 1);
+    const int64_t rows = a.dim(1, "rows"), cols = a.dim(2, "cols");
     const bool log = boolean(a, 3, "log");
     const std::string sh = Args::shape2("rows", rows, "cols", cols);
     const float* x = a.f32_in(0, "x", mul(a, rows, cols, "x"), sh);
@@ -269,7 +276,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   return kd::binding::guarded(info, "softmaxBackward", [&]() -> Napi::Value {
     Args a(info, "softmaxBackward");
-    const int64_t rows = a.dim(2, "rows"), cols = a.dim(3, "cols", 1);
+    const int64_t rows = a.dim(2, "rows"), cols = a.dim(3, "cols");
     const bool log = boolean(a, 4, "log");
     const std::string sh = Args::shape2("rows", rows, "cols", cols);
     const float* y = a.f32_in(0, "y", mul(a, rows, cols, "y"), sh);
