@@ -65,6 +65,12 @@ const WANTED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
+/**
+ * Dawn's GPU instance must outlive its devices: if it is garbage-collected, the process aborts
+ * ("The futex facility returned an unexpected error code" / std::system_error). Keep it with the device.
+ */
+const instances = new WeakMap<GPUDevice, GPU>();
+
 /** The device to run on; `owned` is true when kd-kernels created it (and so destroys it). */
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<{ device: GPUDevice; owned: boolean }> {
   if (opts.device) return { device: opts.device, owned: false };
@@ -83,5 +89,6 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<{ device:
     if (typeof v === 'number') requiredLimits[k] = v;
   }
   const device = await adapter.requestDevice({ requiredLimits });
+  instances.set(device, gpu);
   return { device, owned: true };
 }

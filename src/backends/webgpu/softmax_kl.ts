@@ -35,7 +35,7 @@ export function encodeSoftmaxKL(ctx: KernelContext, enc: GPUCommandEncoder, b: S
   const u = ctx.uniform([
     ['u32', p.rows], ['u32', p.cols], ['u32', mode], ['u32', gs | (gt << 1)],
     ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', p.beta ?? 0.5],
-    ['f32', p.studentGradScale ?? 0], ['f32', p.teacherGradScale ?? 0],
+    ['f32', p.studentGradScale ?? 0], ['f32', p.teacherGradScale ?? 0], ['u32', 0x7f800000],
   ]);
   ctx.dispatch(enc, ctx.pipeline('softmax_kl', 'main'), [
     u, b.student, b.teacher, b.rowLoss,
