@@ -57,7 +57,8 @@ export class KernelContext {
    * immutable, it is safe to share between dispatches in any encoder, submitted or not.
    */
   uniform(fields: UField[]): GPUBuffer {
-    const n = Math.ceil(fields.length / 4) * 4;
+    // 64 bytes at least: every Params struct fits, whatever fields a caller leaves out.
+    const n = Math.max(16, Math.ceil(fields.length / 4) * 4);
     const bytes = new ArrayBuffer(n * 4);
     const dv = new DataView(bytes);
     fields.forEach(([t, v], i) => {
