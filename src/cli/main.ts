@@ -38,10 +38,15 @@ async function info(io: Io): Promise<number> {
   const nErr = nativeLoadError();
   if (nErr) lines.push(`  native  not available: ${nativeReason(nErr)} (run: npx kd-kernels build-native)`);
   else {
-    const { backendByName } = await import('../backends/registry.js');
-    const nb = backendByName('native') as unknown as Record<string, unknown>;
-    const isa = nb.isa ?? (nb.info as Record<string, unknown> | undefined)?.isa ?? (typeof nb.isaName === 'function' ? (nb.isaName as () => string)() : undefined);
-    lines.push(`  native  available${isa ? `, ISA ${String(isa)}` : ''}`);
+    let isa = '';
+    try {
+      const { native } = await import('../native.js');
+      const i = native.info();
+      isa = `, ISA ${i.isa} (supported: ${i.isasSupported.join(', ')}; ${i.threads} thread(s))`;
+    } catch {
+      // an older addon without info(): no ISA line
+    }
+    lines.push(`  native  available${isa}`);
   }
   try {
     const gpu = (await useWebGPU({ makeCurrent: false })) as unknown as { device?: { adapterInfo?: { vendor?: string; architecture?: string; description?: string } } };

@@ -23,6 +23,10 @@ export function makeInput(images: Float32Array, idx: ArrayLike<number>, inputSha
   return tensor(gather(images, idx, IMAGE_DIM), [idx.length, ...inputShape]);
 }
 
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((res) => setImmediate(res));
+}
+
 /** An endless stream of shuffled index batches over `indices`, reshuffled at every wrap. */
 export class Cycler {
   private order: Int32Array;
@@ -77,6 +81,7 @@ export async function predict(
       x.dispose();
       r.out.dispose();
       r.feature?.dispose();
+      await yieldToEventLoop();
     }
   } finally {
     built.model.train(wasTraining);
@@ -160,6 +165,9 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
         lossCount++;
       }
       loss.dispose();
+      // Yield to the event loop: dropped tensors' storage is reclaimed by FinalizationRegistry
+      // callbacks, which only run between tasks (without this an epoch holds all its garbage).
+      await yieldToEventLoop();
       o.progress.update({ epoch, epochs: o.epochs, step: s, steps: o.stepsPerEpoch, loss: lossCount ? lossSum / lossCount : value, images });
     }
     for (let k = 0; k < o.tracked.length; k++) {
