@@ -40,12 +40,14 @@ function parseArgs(argv) {
     else if (k === '--threads') a.threads = val().split(',').map(Number);
     else if (k === '--no-peers') a.peers = false;
     else if (k === '--no-triad') a.triad = false;
-    else if (k === '--out') a.out = path.resolve(val());
+    else if (k === '--out') { a.out = path.resolve(val()); a.outGiven = true; }
     else if (k === '--help' || k === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
+  // a quick (smoke) run does not overwrite the committed full results
+  if (a.quick && !a.outGiven) a.out = path.join(here, 'results', 'quick');
   return a;
 }
 
@@ -159,16 +161,18 @@ for (const backend of args.backends) {
     if (t !== null) env.KD_NUM_THREADS = String(t);
     log(`our suites on ${backend}${t !== null ? `, KD_NUM_THREADS=${t}` : ''}`);
     let from = 0;
-    for (let attempt = 0; attempt < cases.length + 1; attempt++) {
+    for (let attempt = 0; attempt < 2 * cases.length + 1; attempt++) {
       const r = run(process.execPath, [path.join(here, 'suites.js'), '--backend', backend, '--suites', args.suites.join(','), '--from', String(from), ...(args.quick ? ['--quick'] : [])], { env });
       let info = null;
       let lastStarted = from - 1;
+      let started = null;
       for (const line of (r.stdout ?? '').split('\n')) {
         if (line.startsWith('BENCH_INFO ')) {
           info = JSON.parse(line.slice(11));
           if (attempt === 0) backendInfo.push({ ...info, requestedThreads: t });
         } else if (line.startsWith('BENCH_START ')) {
-          lastStarted = JSON.parse(line.slice(12)).index;
+          started = JSON.parse(line.slice(12));
+          lastStarted = started.index;
         } else if (line.startsWith('BENCH_RESULT ')) {
           const res = JSON.parse(line.slice(13));
           res.threads = t ?? res.threads;
@@ -184,12 +188,12 @@ for (const backend of args.backends) {
       if (r.status !== 0 && lastStarted >= from) {
         // an uncaught backend error (exit 3) or a crash ended the child in a case: note it, go on
         // from the next case
-        const c = cases[lastStarted];
-        if (!ours.some((x) => x.backend === backend && x.threads === (t ?? info?.threads) && x.index === lastStarted)) {
-          ours.push({ suite: c.suite, size: c.size, backend, threads: t ?? 1, index: lastStarted, error: `child process died (${r.signal ?? `exit ${r.status}`})`, note: info?.note ?? null });
+        const c = started;
+        if (!ours.some((x) => x.backend === c.backend && x.threads === (t ?? 1) && x.index === lastStarted)) {
+          ours.push({ suite: c.suite, size: c.size, backend: c.backend, threads: t ?? 1, index: lastStarted, error: `child process died (${r.signal ?? `exit ${r.status}`})`, note: info?.note ?? null });
         }
         log(`${backend}: ${c.suite} ${c.size} ended its process (${r.signal ?? `exit ${r.status}`})`);
-        if (lastStarted + 1 < cases.length) {
+        if (lastStarted + 1 < c.total) {
           from = lastStarted + 1;
           continue;
         }
@@ -318,7 +322,7 @@ for (const c of cases) {
       ratio_torch2: !r.error && t2 != null ? fmtX(t2 / r.median_ms) : '',
       tfjs_ms: fmtMs(tf),
       ratio_tfjs: !r.error && tf != null ? fmtX(tf / r.median_ms) : '',
-      target: r.backend === 'cpu' ? '(reference backend: no target)' : tg.map((g) => g.text).join('; '),
+      target: r.backend === 'cpu' ? '(reference backend: no target)' : r.backend === 'native-raw' ? '(raw kernel, no Tensor API: no target)' : tg.map((g) => g.text).join('; '),
       met: tg.map((g) => `${g.met == null ? '?' : g.met ? 'yes' : 'NO'} (${g.got})`).join('; '),
     });
   }

@@ -178,6 +178,40 @@ const makers = {
   },
 };
 
+// The raw kernels of kd-kernels/native (no Tensor, no autograd, preallocated outputs): the same loss
+// cases, reported as backend 'native-raw' next to the public-API rows, so that the API's own cost
+// (copying x into a new tensor, autograd, reductions) shows as the difference. No targets apply.
+let rawNative = null;
+const rawMakers = {
+  kd([B, C]) {
+    const student = lcgFloats(B * C, 1), teacher = lcgFloats(B * C, 2);
+    const rowLoss = new Float32Array(B), gradStudent = new Float32Array(B * C);
+    return { step() { rawNative.softmaxKL({ student, teacher, rows: B, cols: C, temperature: TEMPERATURE, rowLoss, gradStudent, studentGradScale: 1 / B }); }, free() {} };
+  },
+  ce([B, C]) {
+    const logits = lcgFloats(B * C, 1), labels = lcgLabels(B, C, 3);
+    const rowLoss = new Float32Array(B), grad = new Float32Array(B * C);
+    return { step() { rawNative.crossEntropy({ logits, labels, rows: B, cols: C, rowLoss, grad, gradScale: 1 / B }); }, free() {} };
+  },
+  hinton([B, C]) {
+    const student = lcgFloats(B * C, 1), teacher = lcgFloats(B * C, 2), labels = lcgLabels(B, C, 3);
+    const softRow = new Float32Array(B), hardRow = new Float32Array(B), grad = new Float32Array(B * C);
+    return {
+      step() {
+        rawNative.hinton({ student, teacher, labels, rows: B, cols: C, temperature: TEMPERATURE, softRow, hardRow, grad, softGradScale: ALPHA / B, hardGradScale: (1 - ALPHA) / B });
+      },
+      free() {},
+    };
+  },
+};
+if (args.backend === 'native' && !info.error) {
+  try {
+    rawNative = (await import(pathToFileURL(path.join(distDir, 'native.js')).href)).native;
+  } catch (e) {
+    log(`no raw kernels: ${e.message}`);
+  }
+}
+
 function median(a) {
   const s = [...a].sort((p, q) => p - q);
   const m = s.length >> 1;
@@ -192,13 +226,13 @@ function median(a) {
 let current = null;
 process.on('uncaughtException', (e) => {
   const msg = String(e?.message ?? e).split('\n').find((l) => l.trim() && !/^validation:?$/i.test(l.trim())) ?? String(e);
-  if (current) emit('BENCH_RESULT', { suite: current.suite, size: current.size, backend: args.backend, threads: info.threads, index: current.index, error: `uncaught: ${msg.trim()}` });
+  if (current) emit('BENCH_RESULT', { suite: current.suite, size: current.size, backend: current.raw ? `${args.backend}-raw` : args.backend, threads: info.threads, index: current.index, error: `uncaught: ${msg.trim()}` });
   log(`uncaught exception in ${current ? `${current.suite} ${current.size}` : 'setup'}: ${msg.trim()}`);
   process.exit(3);
 });
 
 const suite = new Benchmark.Suite(`kd-kernels ${args.backend}`);
-const allCases = caseList(args.suites, args.quick).map((c, index) => ({ ...c, index }));
+const allCases = caseList(args.suites, args.quick).flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
 for (const c of allCases.slice(args.from)) {
   let state = null;
   let makeError = null;
@@ -207,9 +241,9 @@ for (const c of allCases.slice(args.from)) {
     defer: isAsync,
     onStart() {
       current = c;
-      emit('BENCH_START', { index: c.index });
+      emit('BENCH_START', { index: c.index, total: allCases.length, suite: c.suite, size: c.size, backend: c.raw ? `${args.backend}-raw` : args.backend });
       try {
-        state = makers[c.suite](c.dims);
+        state = (c.raw ? rawMakers : makers)[c.suite](c.dims);
         // one untimed warm-up step (pools, shader pipelines, first-touch pages)
         if (!isAsync) {
           const t0 = performance.now();
@@ -240,13 +274,13 @@ for (const c of allCases.slice(args.from)) {
         if (!state) throw makeError ?? new Error('no state');
         state.step();
       };
-  suite.add(`${c.suite} ${c.size}`, fn, { ...opts, caseInfo: c });
+  suite.add(`${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`, fn, { ...opts, caseInfo: c });
 }
 
 suite.on('cycle', (ev) => {
   const bench = ev.target;
   const c = bench.options.caseInfo ?? caseList(args.suites, args.quick).find((k) => `${k.suite} ${k.size}` === bench.name);
-  const base = { suite: c.suite, size: c.size, backend: args.backend, threads: info.threads, index: c.index };
+  const base = { suite: c.suite, size: c.size, backend: c.raw ? `${args.backend}-raw` : args.backend, threads: info.threads, index: c.index };
   if (bench.error) {
     const msg = String(bench.error?.message ?? bench.error).split('\n')[0];
     log(`${bench.name}: ERROR ${msg}`);
