@@ -24,16 +24,9 @@ constexpr int64_t NL = V::N;
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
 
-inline F load_n(const float* p, int64_t n) {
-  alignas(64) float t[V::N] = {};
-  for (int64_t i = 0; i < n; i++) t[i] = p[i];
-  return V::load(t);
-}
-inline void store_n(float* p, F v, int64_t n) {
-  alignas(64) float t[V::N];
-  V::store(t, v);
-  for (int64_t i = 0; i < n; i++) p[i] = t[i];
-}
+// Partial vectors for tails: 0 < n < V::N lanes (masked loads / stores where the ISA has them).
+inline F load_n(const float* p, int64_t n) { return V::load_part(p, n); }
+inline void store_n(float* p, F v, int64_t n) { V::store_part(p, v, n); }
 
 // ---- vector math ------------------------------------------------------------------------------
 
@@ -329,7 +322,9 @@ inline void binary_impl(const float* a, int64_t ars, int64_t acs, const float* b
           tb[l] = bp[(j + l) * bcs];
         }
         for (int64_t l = n; l < NL; l++) ta[l] = tb[l] = 0.0f;
-        store_n(op + j, binop<OP>(V::load(ta), V::load(tb)), n);
+        const F r = binop<OP>(V::load(ta), V::load(tb));
+        if (n == NL) V::store(op + j, r);
+        else store_n(op + j, r, n);
       }
     }
   }
@@ -716,32 +711,59 @@ inline void col2im_add(const KdConvShape& s, const ConvGeom& G, const float* col
   }
 }
 
-/** Depthwise-style forward (cIn/groups == 1), direct: per output row, one axpy per tap. */
+/** The zero-padded copy P [(h + 2p), (w + 2p)] of one input plane. */
+inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t pad, float* P) {
+  const int64_t pw = w + 2 * pad;
+  std::memset(P, 0, sizeof(float) * (size_t)(pad * pw));
+  for (int64_t ih = 0; ih < h; ih++) {
+    float* row = P + (ih + pad) * pw;
+    for (int64_t i = 0; i < pad; i++) row[i] = row[pad + w + i] = 0.0f;
+    std::memcpy(row + pad, xp + ih * w, sizeof(float) * (size_t)w);
+  }
+  std::memset(P + (h + pad) * pw, 0, sizeof(float) * (size_t)(pad * pw));
+}
+
+/**
+ * Depthwise-style forward (cIn/groups == 1), direct on a zero-padded copy of the input plane:
+ * y[oh, ow] = bias + sum_{r, c} w[r, c] P[oh*stride + r, ow*stride + c]. Stride 1 keeps a vector
+ * of output columns in a register across all taps (no bounds checks); other strides are scalar.
+ */
 inline void depthwise_forward(const KdConvShape& s, const ConvGeom& G, const float* x, const float* w,
                               const float* bias, float* y, int64_t n) {
-  for (int64_t co = 0; co < s.c_out; co++) {
-    const int64_t grp = co / G.cOutG;
-    const float* xp = x + (n * s.c_in + grp) * G.plane;
-    const float* wk = w + co * s.kh * s.kw;
-    float* yp = y + (n * s.c_out + co) * G.HW;
-    const float b0 = bias ? bias[co] : 0.0f;
-    for (int64_t i = 0; i < G.HW; i++) yp[i] = b0;
-    for (int64_t oh = 0; oh < s.h_out; oh++) {
-      float* yr = yp + oh * s.w_out;
-      for (int64_t r = 0; r < s.kh; r++) {
-        const int64_t ih = oh * s.stride - s.padding + r;
-        if (ih < 0 || ih >= s.h) continue;
-        for (int64_t c = 0; c < s.kw; c++) {
-          int64_t lo, hi;
-          valid_range(s.w, s.w_out, s.stride, s.padding, c, lo, hi);
-          const float wv = wk[r * s.kw + c];
-          const float* xr = xp + ih * s.w - s.padding + c;
-          if (s.stride == 1) {
-            if (hi > lo) axpy(wv, xr + lo, yr + lo, hi - lo);
-          } else {
-            for (int64_t ow = lo; ow < hi; ow++) yr[ow] += wv * xr[ow * s.stride];
+  const int64_t pw = s.w + 2 * s.padding;
+  float* P = kd_ops_scratch(3, (size_t)((s.h + 2 * s.padding) * pw));
+  for (int64_t grp = 0; grp < s.groups; grp++) {
+    pad_plane(x + (n * s.c_in + grp) * G.plane, s.h, s.w, s.padding, P);
+    for (int64_t co = grp * G.cOutG; co < (grp + 1) * G.cOutG; co++) {
+      const float* wk = w + co * s.kh * s.kw;
+      float* yp = y + (n * s.c_out + co) * G.HW;
+      const float b0 = bias ? bias[co] : 0.0f;
+      if (s.stride == 1) {
+        for (int64_t oh = 0; oh < s.h_out; oh++) {
+          for (int64_t ow = 0; ow < s.w_out; ow += NL) {
+            const int64_t cnt = imin(NL, s.w_out - ow);
+            F acc = V::set1(b0);
+            for (int64_t r = 0; r < s.kh; r++) {
+              const float* pr = P + (oh + r) * pw + ow;
+              for (int64_t c = 0; c < s.kw; c++) {
+                const F xv = cnt == NL ? V::load(pr + c) : load_n(pr + c, cnt);
+                acc = V::fma(V::set1(wk[r * s.kw + c]), xv, acc);
+              }
+            }
+            if (cnt == NL) V::store(yp + oh * s.w_out + ow, acc);
+            else store_n(yp + oh * s.w_out + ow, acc, cnt);
           }
         }
+      } else {
+        for (int64_t oh = 0; oh < s.h_out; oh++)
+          for (int64_t ow = 0; ow < s.w_out; ow++) {
+            float acc = b0;
+            for (int64_t r = 0; r < s.kh; r++) {
+              const float* pr = P + (oh * s.stride + r) * pw + ow * s.stride;
+              for (int64_t c = 0; c < s.kw; c++) acc += wk[r * s.kw + c] * pr[c];
+            }
+            yp[oh * s.w_out + ow] = acc;
+          }
       }
     }
   }

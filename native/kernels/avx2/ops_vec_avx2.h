@@ -15,6 +15,12 @@ struct VecAvx2 {
   static inline F load(const float* p) { return _mm256_loadu_ps(p); }
   static inline void store(float* p, F v) { _mm256_storeu_ps(p, v); }
   static inline F set1(float x) { return _mm256_set1_ps(x); }
+  // The first n (0 < n < 8) lanes; the others read as 0 / are not written (no access past p + n).
+  static inline __m256i tail_mask(int64_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static inline F load_part(const float* p, int64_t n) { return _mm256_maskload_ps(p, tail_mask(n)); }
+  static inline void store_part(float* p, F v, int64_t n) { _mm256_maskstore_ps(p, tail_mask(n), v); }
   static inline F zero() { return _mm256_setzero_ps(); }
   static inline F add(F a, F b) { return _mm256_add_ps(a, b); }
   static inline F sub(F a, F b) { return _mm256_sub_ps(a, b); }

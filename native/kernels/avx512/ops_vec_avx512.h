@@ -18,6 +18,9 @@ struct VecAvx512 {
   static inline F load(const float* p) { return _mm512_loadu_ps(p); }
   static inline void store(float* p, F v) { _mm512_storeu_ps(p, v); }
   static inline F set1(float x) { return _mm512_set1_ps(x); }
+  // The first n (0 < n < 16) lanes; the others read as 0 / are not written (masked, no fault).
+  static inline F load_part(const float* p, int64_t n) { return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
+  static inline void store_part(float* p, F v, int64_t n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v); }
   static inline F zero() { return _mm512_setzero_ps(); }
   static inline F add(F a, F b) { return _mm512_add_ps(a, b); }
   static inline F sub(F a, F b) { return _mm512_sub_ps(a, b); }

@@ -15,6 +15,19 @@ struct VecNeon {
   static inline F load(const float* p) { return vld1q_f32(p); }
   static inline void store(float* p, F v) { vst1q_f32(p, v); }
   static inline F set1(float x) { return vdupq_n_f32(x); }
+  // The first n (0 < n < 4) lanes; the others read as 0 / are not written.
+  static inline F load_part(const float* p, int64_t n) {
+    F v = vdupq_n_f32(0.0f);
+    v = vsetq_lane_f32(p[0], v, 0);
+    if (n > 1) v = vsetq_lane_f32(p[1], v, 1);
+    if (n > 2) v = vsetq_lane_f32(p[2], v, 2);
+    return v;
+  }
+  static inline void store_part(float* p, F v, int64_t n) {
+    p[0] = vgetq_lane_f32(v, 0);
+    if (n > 1) p[1] = vgetq_lane_f32(v, 1);
+    if (n > 2) p[2] = vgetq_lane_f32(v, 2);
+  }
   static inline F zero() { return vdupq_n_f32(0.0f); }
   static inline F add(F a, F b) { return vaddq_f32(a, b); }
   static inline F sub(F a, F b) { return vsubq_f32(a, b); }
