@@ -368,6 +368,22 @@ d('webgpu backend vs cpu backend', () => {
     for (const b of [student, teacher, rowLoss, gradStudent, staging]) b.destroy();
   });
 
+  it('a destroyed or lost device rejects pending reads and throws on later calls, nothing hangs', async () => {
+    const b2 = await createWebGPUBackend();
+    const x = b2.upload(randn(1000));
+    const y = b2.affine(x, 1000, 2, 1);
+    const pending = b2.read(y);
+    b2.destroy();
+    // The read either completed before the destroy or rejects with a clear error; it never hangs.
+    await pending.then((v) => expect(v.length).toBe(1000), (e: Error) => expect(e.message).toMatch(/destroyed|lost/));
+    expect(() => b2.affine(x, 1000, 2, 1)).toThrow(/destroyed/);
+    await expect(b2.read(x)).rejects.toThrow(/destroyed/);
+    const b3 = await createWebGPUBackend();
+    const z = b3.upload(randn(10));
+    b3.device.destroy(); // lost from outside kd-kernels
+    await expect(b3.read(b3.affine(z, 10, 1, 0))).rejects.toThrow(/lost|destroyed/);
+  });
+
   it('throws a clear RangeError past maxStorageBufferBindingSize', () => {
     const limit = gpu!.device.limits.maxStorageBufferBindingSize;
     expect(() => gpu!.zeros(Math.floor(limit / 4) + 1, 'float32')).toThrow(/maxStorageBufferBindingSize/);

@@ -110,6 +110,7 @@ export class GpuRuntime {
   }
 
   async read(s: Storage): Promise<Float32Array | Int32Array> {
+    this.check();
     const src = gpu(s);
     const out = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
     if (s.size === 0) return out;
