@@ -162,7 +162,8 @@ for (const backend of args.backends) {
     log(`our suites on ${backend}${t !== null ? `, KD_NUM_THREADS=${t}` : ''}`);
     let from = 0;
     for (let attempt = 0; attempt < 2 * cases.length + 1; attempt++) {
-      const r = run(process.execPath, [path.join(here, 'suites.js'), '--backend', backend, '--suites', args.suites.join(','), '--from', String(from), ...(args.quick ? ['--quick'] : [])], { env });
+      // a hung backend (a GPU wait that never returns) is killed and counted as a crash of the case it was in
+      const r = run(process.execPath, [path.join(here, 'suites.js'), '--backend', backend, '--suites', args.suites.join(','), '--from', String(from), ...(args.quick ? ['--quick'] : [])], { env, timeout: (args.quick ? 10 : 30) * 60e3, killSignal: 'SIGKILL' });
       let info = null;
       let lastStarted = from - 1;
       let started = null;
