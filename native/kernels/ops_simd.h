@@ -711,16 +711,19 @@ inline void col2im_add(const KdConvShape& s, const ConvGeom& G, const float* col
   }
 }
 
-/** The zero-padded copy P [(h + 2p), (w + 2p)] of one input plane. */
-inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t pad, float* P) {
-  const int64_t pw = w + 2 * pad;
-  std::memset(P, 0, sizeof(float) * (size_t)(pad * pw));
+/** The zero-padded copy P [(h + 2 ph), (w + 2 pw)] (row stride ld = w + 2 pw) of one plane. */
+inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t /*unused*/, float* P, int64_t ld, int64_t ph,
+                      int64_t pw) {
+  std::memset(P, 0, sizeof(float) * (size_t)(ph * ld));
   for (int64_t ih = 0; ih < h; ih++) {
-    float* row = P + (ih + pad) * pw;
-    for (int64_t i = 0; i < pad; i++) row[i] = row[pad + w + i] = 0.0f;
-    std::memcpy(row + pad, xp + ih * w, sizeof(float) * (size_t)w);
+    float* row = P + (ih + ph) * ld;
+    for (int64_t i = 0; i < pw; i++) row[i] = row[pw + w + i] = 0.0f;
+    std::memcpy(row + pw, xp + ih * w, sizeof(float) * (size_t)w);
   }
-  std::memset(P + (h + pad) * pw, 0, sizeof(float) * (size_t)(pad * pw));
+  std::memset(P + (h + ph) * ld, 0, sizeof(float) * (size_t)(ph * ld));
+}
+inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t pad, float* P) {
+  pad_plane(xp, h, w, 0, P, w + 2 * pad, pad, pad);
 }
 
 /**
@@ -805,6 +808,35 @@ inline void conv_backward_input_impl(const KdConvShape& s, const float* g, const
     for (int64_t grp = 0; grp < s.groups; grp++) {
       const float* gg = g + (n * s.c_out + grp * G.cOutG) * G.HW;
       const float* wg = w + grp * G.cOutG * G.K;
+      if (G.cInG == 1 && s.stride == 1) {
+        // Depthwise, stride 1: dx = correlation of the (kh-1, kw-1)-padded g plane with the flipped
+        // kernel, summed over the group's output channels; a vector of dx columns stays in a register.
+        float* xp = dx + (n * s.c_in + grp) * G.plane;
+        const int64_t gh = s.h_out + 2 * (s.kh - 1), gw = s.w_out + 2 * (s.kw - 1);
+        float* Gp = kd_ops_scratch(3, (size_t)(gh * gw));
+        for (int64_t co = 0; co < G.cOutG; co++) {
+          const float* wk = wg + co * s.kh * s.kw;
+          pad_plane(gg + co * G.HW, s.h_out, s.w_out, 0, Gp, gw, s.kh - 1, s.kw - 1);
+          for (int64_t ih = 0; ih < s.h; ih++) {
+            for (int64_t iw = 0; iw < s.w; iw += NL) {
+              const int64_t cnt = imin(NL, s.w - iw);
+              float* o = xp + ih * s.w + iw;
+              F acc = co == 0 ? V::zero() : (cnt == NL ? V::load(o) : load_n(o, cnt));
+              for (int64_t rr = 0; rr < s.kh; rr++) {
+                const float* pr = Gp + (ih + s.padding + rr) * gw + iw + s.padding;
+                const float* wr = wk + (s.kh - 1 - rr) * s.kw + (s.kw - 1);
+                for (int64_t cc = 0; cc < s.kw; cc++) {
+                  const F gv = cnt == NL ? V::load(pr + cc) : load_n(pr + cc, cnt);
+                  acc = V::fma(V::set1(wr[-cc]), gv, acc);
+                }
+              }
+              if (cnt == NL) V::store(o, acc);
+              else store_n(o, acc, cnt);
+            }
+          }
+        }
+        continue;
+      }
       if (G.cInG == 1) {
         // Depthwise: dx row += w * g row, per output channel of the group and tap.
         float* xp = dx + (n * s.c_in + grp) * G.plane;
@@ -845,6 +877,39 @@ inline void conv_backward_weight_impl(const KdConvShape& s, const float* g, cons
                                       int64_t co1, void (*gemm)(const KdGemmParams&)) {
   const ConvGeom G(s);
   if (co1 <= co0) return;
+  if (G.cInG == 1 && s.stride == 1 && s.kh * s.kw <= 64) {
+    // Depthwise, stride 1: per image, one vector accumulator per tap over the padded input plane,
+    // dw[co, r, c] += sum_{oh, ow} g[oh, ow] P[oh + r, ow + c]; images added in order, in double.
+    const int64_t pw = s.w + 2 * s.padding, taps = s.kh * s.kw;
+    float* P = kd_ops_scratch(2, (size_t)((s.h + 2 * s.padding) * pw));
+    F acc[64];
+    double tot[64];
+    for (int64_t co = co0; co < co1; co++) {
+      const int64_t grp = co / G.cOutG;
+      for (int64_t t = 0; t < taps; t++) tot[t] = 0.0;
+      for (int64_t n = 0; n < s.n; n++) {
+        pad_plane(x + (n * s.c_in + grp) * G.plane, s.h, s.w, s.padding, P);
+        const float* gp = g + (n * s.c_out + co) * G.HW;
+        for (int64_t t = 0; t < taps; t++) acc[t] = V::zero();
+        for (int64_t oh = 0; oh < s.h_out; oh++) {
+          for (int64_t ow = 0; ow < s.w_out; ow += NL) {
+            const int64_t cnt = imin(NL, s.w_out - ow);
+            const F gv = cnt == NL ? V::load(gp + oh * s.w_out + ow) : load_n(gp + oh * s.w_out + ow, cnt);
+            for (int64_t r = 0; r < s.kh; r++) {
+              const float* pr = P + (oh + r) * pw + ow;
+              for (int64_t c = 0; c < s.kw; c++) {
+                const F xv = cnt == NL ? V::load(pr + c) : load_n(pr + c, cnt);
+                acc[r * s.kw + c] = V::fma(gv, xv, acc[r * s.kw + c]);
+              }
+            }
+          }
+        }
+        for (int64_t t = 0; t < taps; t++) tot[t] += (double)V::hsum(acc[t]);
+      }
+      for (int64_t t = 0; t < taps; t++) dw[co * taps + t] = (float)tot[t];
+    }
+    return;
+  }
   if (G.cInG == 1) {
     // Depthwise: dw[co, r, c] = sum_n sum_oh <g row, shifted x row>.
     for (int64_t co = co0; co < co1; co++) {
