@@ -384,6 +384,24 @@ d('webgpu backend vs cpu backend', () => {
     await expect(b3.read(b3.affine(z, 10, 1, 0))).rejects.toThrow(/lost|destroyed/);
   });
 
+  it('more rows than one dispatch dimension holds (2-D workgroup grid)', async () => {
+    const rows = 70001;
+    const cols = 3;
+    const s = randn(rows * cols, 3);
+    const t = masked(randn(rows * cols, 3), rows, cols);
+    const y = labelsFor(rows, cols);
+    await same((b, up) => b.softmaxKL({
+      student: up(s), teacher: up(t), rows, cols, temperature: 2, divergence: 'forward-kl', beta: 0.5,
+      studentGradScale: 1 / rows, teacherGradScale: null,
+    }) as unknown as Out);
+    await same((b, up) => b.crossEntropy({
+      logits: up(s), labels: up(y), rows, cols, labelSmoothing: 0.1, ignoreIndex: -100,
+      weight: null, gradScale: 1,
+    }) as unknown as Out);
+    await same((b, up) => b.sum(up(s), rows, cols, 'cols', 1));
+    await same((b, up) => b.softmax(up(s), rows, cols, true));
+  });
+
   it('throws a clear RangeError past maxStorageBufferBindingSize', () => {
     const limit = gpu!.device.limits.maxStorageBufferBindingSize;
     expect(() => gpu!.zeros(Math.floor(limit / 4) + 1, 'float32')).toThrow(/maxStorageBufferBindingSize/);

@@ -148,5 +148,16 @@ export class KernelContext {
   }
 }
 
+/**
+ * Workgroup size (the WGSL `WG` override) for kernels with one workgroup per row: enough threads
+ * for the row, no more, so narrow rows do not pay for 256 threads and their barriers.
+ */
+export function rowWG(cols: number): number {
+  if (cols <= 64) return 32;
+  if (cols <= 512) return 64;
+  if (cols <= 4096) return 128;
+  return 256;
+}
+
 /** 1 when v is non-null (the gradient is wanted), as a flag bit. */
 export const want = (v: number | null | undefined): number => (v === null || v === undefined ? 0 : 1);

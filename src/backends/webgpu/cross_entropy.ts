@@ -3,7 +3,7 @@
  * WebGPU: shaders/cross_entropy.wgsl, one workgroup per row.
  */
 import type { CrossEntropyArgs, CrossEntropyResult } from '../backend.js';
-import { want, type KernelContext } from './context.js';
+import { rowWG, want, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 export interface CrossEntropyBuffers {
@@ -29,7 +29,7 @@ export function encodeCrossEntropy(ctx: KernelContext, enc: GPUCommandEncoder, b
     ['u32', p.rows], ['u32', p.cols], ['i32', p.ignoreIndex ?? -100], ['u32', g | (w << 1)],
     ['f32', p.labelSmoothing ?? 0], ['f32', p.gradScale ?? 0],
   ]);
-  ctx.dispatch(enc, ctx.pipeline('cross_entropy', 'main'), [
+  ctx.dispatch(enc, ctx.pipeline('cross_entropy', 'main', { WG: rowWG(p.cols) }), [
     u, b.logits, b.labels, b.weight ?? ctx.dummy(0), b.rowLoss, g ? b.grad : ctx.dummy(1),
   ], p.rows);
 }

@@ -4,7 +4,7 @@
  * dF = (dG + dG^T) F for each requested gradient.
  */
 import type { GramArgs, GramResult } from '../backend.js';
-import type { KernelContext } from './context.js';
+import { rowWG, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 const TILE = 16;
@@ -47,7 +47,7 @@ export function encodeGramSimilarity(ctx: KernelContext, enc: GPUCommandEncoder,
   const rowLoss = ctx.scratch(b * 4);
   const dGs = gs ? ctx.scratch(bb) : undefined;
   const dGt = gt ? ctx.scratch(bb) : undefined;
-  ctx.dispatch(enc, ctx.pipeline('gram', 'rows'), [u(0), Gs, Gt, rowLoss, dGs ?? ctx.dummy(0), dGt ?? ctx.dummy(1)], b);
+  ctx.dispatch(enc, ctx.pipeline('gram', 'rows', { WG: rowWG(b) }), [u(0), Gs, Gt, rowLoss, dGs ?? ctx.dummy(0), dGt ?? ctx.dummy(1)], b);
   ctx.dispatch(enc, ctx.pipeline('gram', 'finish'), [u(0), rowLoss, undefined, bufs.loss], [1, 1]);
   // 4. dF = (dG + dG^T) F.
   const gradF = ctx.pipeline('gram', 'grad_f');

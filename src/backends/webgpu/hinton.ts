@@ -3,7 +3,7 @@
  * hard cross-entropy row at T = 1, and grad = softScale * dsoft + hardScale * dhard, one dispatch.
  */
 import type { HintonArgs, HintonResult } from '../backend.js';
-import type { KernelContext } from './context.js';
+import { rowWG, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 export interface HintonBuffers {
@@ -35,7 +35,7 @@ export function encodeHinton(ctx: KernelContext, enc: GPUCommandEncoder, b: Hint
     ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', p.labelSmoothing ?? 0],
     ['f32', p.softGradScale ?? 0], ['f32', p.hardGradScale ?? 0],
   ]);
-  ctx.dispatch(enc, ctx.pipeline('hinton', 'main'), [
+  ctx.dispatch(enc, ctx.pipeline('hinton', 'main', { WG: rowWG(p.cols) }), [
     u, b.student, b.teacher, b.labels, b.weight ?? ctx.dummy(0), b.softRow, b.hardRow,
     wantGrad ? b.grad : ctx.dummy(1),
   ], p.rows);

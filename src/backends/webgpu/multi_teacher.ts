@@ -4,7 +4,7 @@
  * gradient, then each requested teacher gradient. Any number of teachers, no stacking copy.
  */
 import type { MultiTeacherArgs, MultiTeacherResult } from '../backend.js';
-import type { KernelContext } from './context.js';
+import { rowWG, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 export interface MultiTeacherBuffers {
@@ -36,17 +36,17 @@ export function encodeMultiTeacherKL(ctx: KernelContext, enc: GPUCommandEncoder,
     ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', w], ['f32', scale],
   ]);
   // 1. Target q, one teacher at a time.
-  const target = ctx.pipeline('multi_teacher', 'build_target');
+  const target = ctx.pipeline('multi_teacher', 'build_target', { WG: rowWG(cols) });
   for (let k = 0; k < K; k++) {
     ctx.dispatch(enc, target, [fields(k, k > 0 ? 1 : 0, p.weights[k], 0), b.teachers[k], q, stats], rows);
   }
   // 2. Row loss and the student gradient.
   const gs = p.studentGradScale != null && b.gradStudent ? 1 : 0;
-  ctx.dispatch(enc, ctx.pipeline('multi_teacher', 'student_loss'), [
+  ctx.dispatch(enc, ctx.pipeline('multi_teacher', 'student_loss', { WG: rowWG(cols) }), [
     fields(K, gs, 0, p.studentGradScale ?? 0), b.student, q, stats, b.rowLoss, gs ? b.gradStudent : ctx.dummy(0),
   ], rows);
   // 3. Teacher gradients.
-  const tg = ctx.pipeline('multi_teacher', 'teacher_grad');
+  const tg = ctx.pipeline('multi_teacher', 'teacher_grad', { WG: rowWG(cols) });
   for (let k = 0; k < K; k++) {
     const scale = p.teacherGradScales?.[k];
     const out = b.gradTeachers?.[k];

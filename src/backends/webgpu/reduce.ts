@@ -3,7 +3,7 @@
  * (a workgroup per row), or everything (grid-stride partial sums, then one workgroup).
  */
 import type { Storage } from '../backend.js';
-import type { KernelContext } from './context.js';
+import { rowWG, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 const WG = 256;
@@ -25,7 +25,7 @@ export function encodeSum(
     ctx.dispatch(enc, ctx.pipeline('reduce', 'sum_rows'), [u, x, out], Math.ceil(cols / WG));
   } else if (axis === 'cols') {
     const u = ctx.uniform([['u32', rows], ['u32', cols], ['u32', 0], ['u32', 0], ['f32', scale]]);
-    ctx.dispatch(enc, ctx.pipeline('reduce', 'sum_cols'), [u, x, out], rows);
+    ctx.dispatch(enc, ctx.pipeline('reduce', 'sum_cols', { WG: rowWG(cols) }), [u, x, out], rows);
   } else if (axis === 'all') {
     const size = rows * cols;
     const groups = Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(size / WG)));

@@ -34,7 +34,12 @@ export function shaderSource(name: ShaderName): string {
     const fs = nodeFs();
     if (!fs) throw new Error(`kd-kernels: no WGSL source for shader '${name}' (run node scripts/bundle-shaders.mjs)`);
     // src/backends/webgpu/ and dist/backends/webgpu/ are both three levels below the package root.
-    src = fs.readFileSync(new URL(`../../../shaders/${name}.wgsl`, import.meta.url), 'utf8');
+    const url = new URL(`../../../shaders/${name}.wgsl`, import.meta.url);
+    try {
+      src = fs.readFileSync(url, 'utf8');
+    } catch (e) {
+      throw new Error(`kd-kernels: cannot read the WGSL source of '${name}' from ${url.pathname}: ${(e as Error).message}`);
+    }
   }
   cache.set(name, src);
   return src;

@@ -3,7 +3,7 @@
  * workgroup per row; loss and scaled gradients in one dispatch.
  */
 import type { Divergence, SoftmaxKLArgs, SoftmaxKLResult } from '../backend.js';
-import { want, type KernelContext } from './context.js';
+import { rowWG, want, type KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
 export interface SoftmaxKLBuffers {
@@ -37,7 +37,7 @@ export function encodeSoftmaxKL(ctx: KernelContext, enc: GPUCommandEncoder, b: S
     ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', p.beta ?? 0.5],
     ['f32', p.studentGradScale ?? 0], ['f32', p.teacherGradScale ?? 0], ['u32', 0x7f800000],
   ]);
-  ctx.dispatch(enc, ctx.pipeline('softmax_kl', 'main'), [
+  ctx.dispatch(enc, ctx.pipeline('softmax_kl', 'main', { WG: rowWG(p.cols) }), [
     u, b.student, b.teacher, b.rowLoss,
     gs ? b.gradStudent : ctx.dummy(0), gt ? b.gradTeacher : ctx.dummy(1),
   ], p.rows);
