@@ -384,6 +384,23 @@ d('webgpu backend vs cpu backend', () => {
     await expect(b3.read(b3.affine(z, 10, 1, 0))).rejects.toThrow(/lost|destroyed/);
   });
 
+  it('an uncaptured WebGPU error fails the backend with a clear message', async () => {
+    const b4 = await createWebGPUBackend();
+    const x = b4.upload(randn(16));
+    const pending = b4.read(b4.affine(x, 16, 1, 0));
+    // A raw-layer call on a buffer without STORAGE usage: a validation error on b4's device.
+    const bad = b4.device.createBuffer({ size: 64, usage: 8 });
+    const good = b4.device.createBuffer({ size: 64, usage: 128 });
+    const enc = b4.device.createCommandEncoder();
+    createKernels(b4.device).mse(enc, { a: bad, b: good, sumSq: good, size: 16 });
+    b4.device.queue.submit([enc.finish()]);
+    // Dawn reports it at once: the read in flight rejects (or had finished), later calls throw.
+    await pending.then((v) => expect(v.length).toBe(16), (e: Error) => expect(e.message).toMatch(/uncaptured WebGPU error/));
+    expect(() => b4.affine(x, 16, 1, 0)).toThrow(/uncaptured WebGPU error: .*Storage/);
+    await expect(b4.read(x)).rejects.toThrow(/uncaptured WebGPU error/);
+    b4.destroy();
+  });
+
   it('more rows than one dispatch dimension holds (2-D workgroup grid)', async () => {
     const rows = 70001;
     const cols = 3;
