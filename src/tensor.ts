@@ -19,8 +19,14 @@ class SharedStorage {
   }
 }
 
-// Dropped tensors are reclaimed: their storage goes back to the backend when they are collected.
+// Dropped tensors are reclaimed. Host memory (cpu, native) is freed by the garbage collector itself;
+// device memory (webgpu) goes back to the backend when its tensor is collected. Only device storage is
+// registered: a registry holds its values strongly until its callback runs between tasks, so host
+// storage registered here would stay alive through a synchronous training loop.
 const reclaim = new FinalizationRegistry<SharedStorage>((s) => s.release());
+function track(t: Tensor, s: SharedStorage): void {
+  if (!s.backend.sync) reclaim.register(t, s, t);
+}
 
 export type NestedArray = number | NestedArray[];
 export type TensorData = Float32Array | Int32Array | number[] | NestedArray[];
@@ -58,7 +64,7 @@ export class Tensor {
     } else {
       this.shared = new SharedStorage(backend, storage);
     }
-    reclaim.register(this, this.shared, this);
+    track(this, this.shared);
   }
 
   get storage(): Storage {
@@ -140,7 +146,7 @@ export class Tensor {
     const old = this.shared!;
     reclaim.unregister(this);
     this.shared = new SharedStorage(this.backend, storage);
-    reclaim.register(this, this.shared, this);
+    track(this, this.shared);
     old.release();
   }
 
