@@ -119,7 +119,7 @@ export const DISTILL_DEFAULTS = {
   seed: 1,
   seeds: 1,
   epochs: 12,
-  teacherEpochs: 15,
+  teacherEpochs: 40,
   batchSize: 64,
   lr: 1e-3,
 } as const;
