@@ -35,7 +35,8 @@ export interface DistillOptions {
   seed: number;
   seeds: number;
   epochs: number;
-  teacherEpochs: number;
+  /** undefined: about 40,000 training images' worth (40 epochs of 1,000 labelled images), 3 to 40 epochs. */
+  teacherEpochs?: number;
   searchEpochs?: number;
   batchSize: number;
   lr: number;
@@ -119,7 +120,7 @@ export const DISTILL_DEFAULTS = {
   seed: 1,
   seeds: 1,
   epochs: 12,
-  teacherEpochs: 40,
+  teacherImages: 40000,
   batchSize: 64,
   lr: 1e-3,
 } as const;
@@ -243,7 +244,7 @@ export function parseDistill(argv: readonly string[]): DistillOptions {
     seed: (v.seed as number | undefined) ?? DISTILL_DEFAULTS.seed,
     seeds: (v.seeds as number | undefined) ?? DISTILL_DEFAULTS.seeds,
     epochs: (v.epochs as number | undefined) ?? DISTILL_DEFAULTS.epochs,
-    teacherEpochs: (v.teacherEpochs as number | undefined) ?? DISTILL_DEFAULTS.teacherEpochs,
+    teacherEpochs: v.teacherEpochs as number | undefined,
     searchEpochs: v.searchEpochs as number | undefined,
     batchSize: (v.batchSize as number | undefined) ?? DISTILL_DEFAULTS.batchSize,
     lr: (v.lr as number | undefined) ?? DISTILL_DEFAULTS.lr,
@@ -329,7 +330,8 @@ Method:
   --student-hidden N          hidden width of the MLP student (default 32)
 Training:
   --epochs N                  epochs of every student arm (default ${DISTILL_DEFAULTS.epochs})
-  --teacher-epochs N          epochs of the teacher (default ${DISTILL_DEFAULTS.teacherEpochs})
+  --teacher-epochs N          epochs of the teacher over the labelled images (default: 40,000 images'
+                              worth, between 3 and 40 epochs: 40 with 1,000 labelled images)
   --search-epochs N           epochs per T/alpha candidate (default about a third of --epochs; 0 = no search)
   --batch-size N              (default ${DISTILL_DEFAULTS.batchSize})
   --lr X                      Adam learning rate (default ${DISTILL_DEFAULTS.lr})

@@ -23,7 +23,7 @@ import {
 } from '../index.js';
 import { type FashionMnist, loadFashionMnist } from '../data/fashion.js';
 import { gather, permutation, stratifiedSplit } from '../data/loader.js';
-import { type DistillOptions, UsageError } from './args.js';
+import { DISTILL_DEFAULTS, type DistillOptions, UsageError } from './args.js';
 import { selectBackend } from './backend.js';
 import {
   type Built, CLASSES, SECOND_TEACHER_ARCH, TEACHER_ARCH, buildModel, buildRegressor, describeArch, studentArch,
@@ -134,6 +134,8 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   );
   Object.assign(chosen, { labelled: labIdx.length, unlabelled: unlabIdx.length, validation: valIdx.length, test: nTest });
 
+  const teacherEpochs = o.teacherEpochs ?? Math.min(40, Math.max(3, Math.round(DISTILL_DEFAULTS.teacherImages / labIdx.length)));
+  chosen.teacherEpochs = teacherEpochs;
   const labelOf = (idx: Int32Array) => Int32Array.from(idx, (i) => train.labels[i]);
   const labStepsPerEpoch = Math.ceil(labIdx.length / B);
   const mlpStepsPerEpoch = Math.ceil(transferIdx.length / B);
@@ -186,7 +188,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     } else {
       teacher = buildModel(TEACHER_ARCH, seed * 1000 + 1);
       const r = await fit({
-        ...fitArgs, phase: 'teacher', tracked: [{ name: 'teacher', built: teacher }], epochs: o.teacherEpochs,
+        ...fitArgs, phase: 'teacher', tracked: [{ name: 'teacher', built: teacher }], epochs: teacherEpochs,
         stepsPerEpoch: labStepsPerEpoch, step: ceStep(teacher, new Cycler(labIdx, seed + 11)), progress: progress('teacher'),
       });
       await record('teacher', teacher, r[0]);
@@ -211,7 +213,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   if (o.method === 'multi-teacher') {
     const t2 = buildModel(SECOND_TEACHER_ARCH, seed * 1000 + 2);
     const r = await fit({
-      ...fitArgs, phase: 'teacher2', tracked: [{ name: 'teacher2', built: t2 }], epochs: o.teacherEpochs * 3,
+      ...fitArgs, phase: 'teacher2', tracked: [{ name: 'teacher2', built: t2 }], epochs: teacherEpochs * 3,
       stepsPerEpoch: labStepsPerEpoch, step: ceStep(t2, new Cycler(labIdx, seed + 12)), progress: progress('teacher2'),
     });
     await record('teacher2', t2, r[0]);
@@ -328,11 +330,11 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     };
     const rs = await fit({
       ...fitArgs, phase: 'online', tracked: [{ name: 'teacher', built: tb }, { name: 'distilled', built: student }],
-      epochs: o.teacherEpochs, stepsPerEpoch: labStepsPerEpoch, step, progress: progress('online'),
+      epochs: teacherEpochs, stepsPerEpoch: labStepsPerEpoch, step, progress: progress('online'),
     });
     await record('teacher', tb, rs[0], { mode: 'online' });
     await record('distilled', student, rs[1], kdInfo);
-    notes.push(`online: teacher and student trained together for ${o.teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
+    notes.push(`online: teacher and student trained together for ${teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
   }
 
   if (o.mode !== 'self') {
@@ -354,9 +356,9 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     // Born-again (Furlanello et al. 2018): a network of the teacher's own shape, on the teacher's budget.
     manualSeed(seed);
     const built = buildModel(teacher!.arch, seed * 1000 + 3);
-    const [r] = await distillArm(built, T, alpha, labStepsPerEpoch, o.teacherEpochs, 'born-again');
+    const [r] = await distillArm(built, T, alpha, labStepsPerEpoch, teacherEpochs, 'born-again');
     await record('distilled', built, r, kdInfo);
-    notes.push(`self: a ${describeArch(teacher!.arch)} distilled from the teacher, ${o.teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
+    notes.push(`self: a ${describeArch(teacher!.arch)} distilled from the teacher, ${teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
   }
 
   if (o.mode !== 'self') {
@@ -433,7 +435,7 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     method: o.method,
     mode: o.mode,
     epochs: o.epochs,
-    teacherEpochs: o.teacherEpochs,
+    teacherEpochs: o.teacherEpochs ?? 'auto',
     batchSize: o.batchSize,
     lr: o.lr,
     limitUnlabelled: o.limitUnlabelled ?? null,
