@@ -22,7 +22,7 @@ import { encodeMse, type MseBuffers, type MseParams } from './backends/webgpu/ms
 import { encodeMatmul } from './backends/webgpu/matmul.js';
 import { encodeSum } from './backends/webgpu/reduce.js';
 
-export { createWebGPUBackend, type WebGPUBackend, type DeviceOptions } from './backends/webgpu/index.js';
+export { createWebGPUBackend, type WebGPUBackend, type DeviceOptions, type GpuStats } from './backends/webgpu/index.js';
 export { acquireDevice } from './backends/webgpu/device.js';
 export type {
   SoftmaxKLBuffers, SoftmaxKLParams, CrossEntropyBuffers, CrossEntropyParams, HintonBuffers, HintonParams,

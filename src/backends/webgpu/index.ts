@@ -6,7 +6,7 @@
  */
 import type { Backend, DType, Storage } from '../backend.js';
 import { acquireDevice, type DeviceOptions } from './device.js';
-import { GpuRuntime } from './runtime.js';
+import { GpuRuntime, type GpuStats } from './runtime.js';
 import { softmaxKL } from './softmax_kl.js';
 import { crossEntropy } from './cross_entropy.js';
 import { hinton } from './hinton.js';
@@ -24,10 +24,17 @@ import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
 
 export type { DeviceOptions } from './device.js';
+export type { GpuStats } from './runtime.js';
 export { GpuStorage } from './storage.js';
 
 export type WebGPUBackend = Backend & {
   readonly device: GPUDevice;
+  /**
+   * Live counters: `reads` (GPU -> host readbacks: tensor.data(), hostInt32 of a device tensor...),
+   * `submits`, `kernels` (encoded commands), `uploads`. Tests use them to check that a training
+   * step reads back only its loss.
+   */
+  readonly stats: Readonly<GpuStats>;
   /** Submits pending work now (reads do this on their own). */
   flush(): void;
   /** Frees pooled buffers and, when kd-kernels created the device, destroys it (lets Node exit). */
@@ -41,6 +48,7 @@ export async function createWebGPUBackend(opts: DeviceOptions = {}): Promise<Web
     name: 'webgpu',
     sync: false,
     device,
+    stats: rt.stats,
     flush: () => rt.flush(),
     destroy: () => rt.destroy(),
     upload: (data: Float32Array | Int32Array) => rt.upload(data),

@@ -10,8 +10,17 @@ import { BufferPool, GpuStorage, gpu } from './storage.js';
 /** Submit on its own once this many kernels are pending, so the GPU starts early. */
 const MAX_BATCH = 256;
 
+/** Counters for tests and profiling: readbacks (GPU -> host copies), submits, encoded kernels, uploads. */
+export interface GpuStats {
+  reads: number;
+  submits: number;
+  kernels: number;
+  uploads: number;
+}
+
 export class GpuRuntime {
   readonly ctx: KernelContext;
+  readonly stats: GpuStats = { reads: 0, submits: 0, kernels: 0, uploads: 0 };
   readonly pool: BufferPool;
   private enc: GPUCommandEncoder | null = null;
   private pending = 0;
@@ -61,6 +70,7 @@ export class GpuRuntime {
   upload(data: Float32Array | Int32Array): Storage {
     this.check();
     this.ctx.checkBinding(data.byteLength, `a tensor of ${data.length} elements`);
+    this.stats.uploads++;
     const { buffer, reused } = this.pool.acquire(data.byteLength);
     // queue.writeBuffer runs before unsubmitted commands, which may still read a reused buffer.
     if (reused && this.pending > 0) this.flush();
@@ -97,6 +107,7 @@ export class GpuRuntime {
     if (this.pending >= MAX_BATCH) this.flush();
     if (!this.enc) this.enc = this.device.createCommandEncoder({ label: 'kd-kernels batch' });
     this.pending++;
+    this.stats.kernels++;
     return this.enc;
   }
 
@@ -106,6 +117,7 @@ export class GpuRuntime {
     this.enc = null;
     this.pending = 0;
     this.device.queue.submit([cb]);
+    this.stats.submits++;
     this.pool.bury();
   }
 
@@ -113,6 +125,7 @@ export class GpuRuntime {
     this.check();
     const src = gpu(s);
     const out = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
+    this.stats.reads++;
     if (s.size === 0) return out;
     const bytes = s.size * 4;
     const staging = this.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST });
