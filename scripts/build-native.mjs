@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,8 @@ const fail = (why) => {
   console.error(msg);
   process.exit(1);
 };
+// An installed package that carries a prebuilt addon for this platform needs no build.
+if (soft && existsSync(join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'kd_kernels.node'))) process.exit(0);
 if (!cmakeJs) fail('cmake-js is not installed');
 const jobs = process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? '2';
 const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', root, '--parallel', jobs, ...process.argv.slice(2).filter((a) => a !== '--if-possible')], {
