@@ -1,9 +1,9 @@
-/** Tiled matmul on WebGPU (shaders/matmul.wgsl): C[m, n] = op(A) op(B), transA / transB. */
+/** Register-blocked matmul on WebGPU (shaders/matmul.wgsl): C[m, n] = op(A) op(B), transA / transB. */
 import type { Storage } from '../backend.js';
 import type { KernelContext } from './context.js';
 import type { GpuRuntime } from './runtime.js';
 
-const TILE = 16;
+const TILE = 64; // the 64 x 64 tile of C per workgroup (shaders/matmul.wgsl)
 
 export function encodeMatmul(
   ctx: KernelContext, enc: GPUCommandEncoder, a: GPUBuffer, b: GPUBuffer, c: GPUBuffer,
