@@ -404,8 +404,9 @@ Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
     if (dw) {
       if (s.n == 0) std::memset(dw, 0, sizeof(float) * static_cast<size_t>(wLen));
       else {
+        // One chunk of output channels per thread: every chunk re-reads (im2col) the whole batch.
         const int64_t t = kd::num_threads();
-        int64_t grain = (s.c_out + 2 * t - 1) / (2 * t);
+        int64_t grain = (s.c_out + t - 1) / t;
         if (grain < 1) grain = 1;
         kd::parallel_for(s.c_out, grain, [&](int64_t b, int64_t e) { T.conv2d_backward_weight(s, g, x, dw, b, e); });
       }

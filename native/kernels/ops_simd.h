@@ -145,6 +145,18 @@ inline void axpy(float a, const float* x, float* y, int64_t n) {
   if (i < n) store_n(y + i, V::fma(va, load_n(x + i, n - i), load_n(y + i, n - i)), n - i);
 }
 
+/** dst[0, n) = src[0, n) / = 0 with vector stores (short rows: cheaper than a memcpy call). */
+inline void copy_n(float* dst, const float* src, int64_t n) {
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) V::store(dst + i, V::load(src + i));
+  if (i < n) store_n(dst + i, load_n(src + i, n - i), n - i);
+}
+inline void zero_n(float* dst, int64_t n) {
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) V::store(dst + i, V::zero());
+  if (i < n) store_n(dst + i, V::zero(), n - i);
+}
+
 // ---- GEMM ---------------------------------------------------------------------------------------
 
 constexpr int MR = kGemmMR;
@@ -210,9 +222,14 @@ inline void gemm_pack_b(const KdGemmParams& P, int64_t pc, int64_t kc, int64_t j
         }
       }
     } else {
-      for (int64_t j = 0; j < nr; j++) {
-        const float* s = src + j * P.b_cs;
-        for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = s[p * P.b_rs];
+      // Strided columns (transposed B): a cache-blocked transpose, 16 depths at a time, so the
+      // written lines stay in L1 while every source row is read sequentially.
+      for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+        const int64_t p1 = imin(kc, p0 + 16);
+        for (int64_t j = 0; j < nr; j++) {
+          const float* s = src + j * P.b_cs;
+          for (int64_t p = p0; p < p1; p++) dst[p * NR + j] = s[p * P.b_rs];
+        }
       }
       for (int64_t j = nr; j < NR; j++)
         for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = 0.0f;
@@ -232,9 +249,12 @@ inline void gemm_pack_a(const KdGemmParams& P, int64_t ic, int64_t mc, int64_t p
         for (int i = 0; i < MR; i++) dst[p * MR + i] = s[i];
       }
     } else {
-      for (int64_t i = 0; i < mr; i++) {
-        const float* s = src + i * P.a_rs;
-        for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = s[p * P.a_cs];
+      for (int64_t p0 = 0; p0 < kc; p0 += 64) {
+        const int64_t p1 = imin(kc, p0 + 64);
+        for (int64_t i = 0; i < mr; i++) {
+          const float* s = src + i * P.a_rs;
+          for (int64_t p = p0; p < p1; p++) dst[p * MR + i] = s[p * P.a_cs];
+        }
       }
       for (int64_t i = mr; i < MR; i++)
         for (int64_t p = 0; p < kc; p++) dst[p * MR + i] = 0.0f;
@@ -669,13 +689,13 @@ inline void im2col(const KdConvShape& s, const ConvGeom& G, const float* x, int6
           float* o = row + oh * s.w_out;
           const int64_t ih = oh * s.stride - s.padding + r;
           if (ih < 0 || ih >= s.h) {
-            std::memset(o, 0, sizeof(float) * (size_t)s.w_out);
+            zero_n(o, s.w_out);
             continue;
           }
           const float* xr = xp + ih * s.w - s.padding + c;
           for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0.0f;
           if (s.stride == 1) {
-            if (hi > lo) std::memcpy(o + lo, xr + lo, sizeof(float) * (size_t)(hi - lo));
+            if (hi > lo) copy_n(o + lo, xr + lo, hi - lo);
           } else {
             for (int64_t ow = lo; ow < hi; ow++) o[ow] = xr[ow * s.stride];
           }
