@@ -332,7 +332,8 @@ Training:
   --epochs N                  epochs of every student arm (default ${DISTILL_DEFAULTS.epochs})
   --teacher-epochs N          epochs of the teacher over the labelled images (default: 40,000 images'
                               worth, between 3 and 40 epochs: 40 with 1,000 labelled images)
-  --search-epochs N           epochs per T/alpha candidate (default about a third of --epochs; 0 = no search)
+  --search-epochs N           epochs per T/alpha candidate (default --epochs: the best candidate is
+                              the distilled run; fewer = a cheaper, rougher search; 0 = no search)
   --batch-size N              (default ${DISTILL_DEFAULTS.batchSize})
   --lr X                      Adam learning rate (default ${DISTILL_DEFAULTS.lr})
   --seed N, --seeds N         first seed (default ${DISTILL_DEFAULTS.seed}) and number of seeds (mean and spread)

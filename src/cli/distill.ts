@@ -268,11 +268,16 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     });
   };
 
-  // 5. T and alpha on the validation split (offline MLP methods; a short budget per candidate).
+  // 5. T and alpha on the validation split (offline MLP methods). With the full budget per
+  //    candidate (the default), the best candidate is the distilled arm itself (same initial
+  //    weights, same batches): it is kept rather than trained again. Likewise the control.
   let T = o.temperature ?? DEFAULT_T;
   let alpha = o.alpha ?? DEFAULT_ALPHA;
   let smoothing = DEFAULT_SMOOTHING;
-  const searchEpochs = o.searchEpochs ?? Math.max(1, Math.round(o.epochs / 3));
+  const searchEpochs = o.searchEpochs ?? o.epochs;
+  const reuse = searchEpochs === o.epochs;
+  let bestDistilled: { built: Built; r: FitResult } | null = null;
+  let bestControl: { built: Built; r: FitResult } | null = null;
   const search = o.mode === 'offline' && searchEpochs > 0 && (o.temperature === undefined || o.alpha === undefined);
   if (search) {
     const Ts = o.temperature !== undefined ? [o.temperature] : T_GRID;
@@ -284,6 +289,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
         const built = buildModel(studentArch(o.studentHidden), mlpSeed);
         const [r] = await distillArm(built, t, a, mlpStepsPerEpoch, searchEpochs, `search T=${t} alpha=${a}`);
         grid.push({ temperature: t, alpha: a, validationAccuracy: r.bestVal });
+        if (reuse && (!bestDistilled || r.bestVal > bestDistilled.r.bestVal)) bestDistilled = { built, r };
       }
     }
     const best = grid.reduce((p, c) => (c.validationAccuracy > p.validationAccuracy ? c : p));
@@ -301,6 +307,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
         stepsPerEpoch: mlpStepsPerEpoch, step: ceStep(built, new Cycler(labIdx, seed + 21), ls), progress: progress(`search smoothing=${ls}`),
       });
       lsGrid.push({ labelSmoothing: ls, validationAccuracy: r.bestVal });
+      if (reuse && (!bestControl || r.bestVal > bestControl.r.bestVal)) bestControl = { built, r };
     }
     smoothing = lsGrid.reduce((p, c) => (c.validationAccuracy > p.validationAccuracy ? c : p)).labelSmoothing;
     (chosen.search as Record<string, unknown>).labelSmoothingGrid = lsGrid;
@@ -347,7 +354,9 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     await record('student', student, r[0]);
   }
 
-  if (o.mode === 'offline') {
+  if (o.mode === 'offline' && bestDistilled) {
+    await record('distilled', bestDistilled.built, bestDistilled.r, kdInfo);
+  } else if (o.mode === 'offline') {
     manualSeed(seed);
     const built = buildModel(studentArch(o.studentHidden), mlpSeed);
     const [r] = await distillArm(built, T, alpha, mlpStepsPerEpoch, o.epochs, 'distilled');
@@ -361,7 +370,9 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     notes.push(`self: a ${describeArch(teacher!.arch)} distilled from the teacher, ${teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
   }
 
-  if (o.mode !== 'self') {
+  if (o.mode !== 'self' && bestControl) {
+    await record('control', bestControl.built, bestControl.r, { labelSmoothing: smoothing });
+  } else if (o.mode !== 'self') {
     manualSeed(seed);
     const control = buildModel(studentArch(o.studentHidden), mlpSeed);
     const r = await fit({
