@@ -5,6 +5,13 @@
 //   backward_weight: dw[co, cig, ky, kx] = sum_{n, oy, ox} g[n, co, oy, ox] x[n, ci, iy, ix]
 //                    (one workgroup per weight, strided over n, oy, ox, workgroup reduction)
 //   backward_bias:   db[co] = sum_{n, oy, ox} g[n, co, oy, ox] (one workgroup per channel)
+//   gemm_*:          the same three as implicit GEMMs (im2col computed while loading the tiles, never
+//                    stored), register-blocked like matmul.wgsl; used when the group's matrix is
+//                    wide enough (depthwise convolutions keep the direct kernels above). Per group g:
+//     mode 0 forward:         Y_g [coutpg, n*P]   = W_g [coutpg, cinpg*kh*kw] . im2col(x)_g
+//     mode 1 backward_input:  dX_g [cinpg, n*H*W] = W_g^T [cinpg, coutpg*kh*kw] . col2im-gather(g)_g
+//     mode 2 backward_weight: dW_g [coutpg, cinpg*kh*kw] = G_g [coutpg, n*P] . im2col(x)_g^T,
+//                             split over k (n*P) into `splits` partial sums, added by reduce.wgsl
 
 struct Params {
   n: u32,
@@ -20,6 +27,14 @@ struct Params {
   h_out: u32,
   w_out: u32,
   has_bias: u32,
+  gm: u32,        // gemm only: rows, columns and depth of the per-group product
+  gn: u32,
+  gk: u32,
+  tiles_m: u32,   // ceil(gm / 64)
+  tiles_n: u32,   // ceil(gn / 64)
+  k_chunk: u32,   // depth per split (a multiple of 16)
+  splits: u32,
+  mode: u32,      // 0 forward, 1 backward_input, 2 backward_weight
   _pad0: u32,
   _pad1: u32,
   _pad2: u32,
@@ -168,4 +183,250 @@ fn backward_bias(
   }
   let tot = reduce_sum(lid, acc);
   if (lid == 0u) { out[co] = tot; }
+}
+
+// ---- implicit GEMM -------------------------------------------------------------------------
+
+// Micro-tile rows / columns per thread (1, 2 or 4): the tile is (16 MR) x (16 MC), narrow for the
+// few output channels or few weights per channel that small convolutions have.
+override MR: u32 = 4u;
+override MC: u32 = 4u;
+const TK: u32 = 16u;   // k step
+
+var<workgroup> sa: array<f32, 1024>;   // [TK][16 MR]
+var<workgroup> sb: array<f32, 1024>;   // [TK][16 MC]
+
+/** The workgroup's tile: (tile column, tile row, group, split). */
+fn tile_of(wid: vec3<u32>, nwg: vec3<u32>) -> vec4<u32> {
+  let t = wid.y * nwg.x + wid.x;
+  return vec4<u32>(t % P.tiles_n, (t / P.tiles_n) % P.tiles_m, (t / (P.tiles_n * P.tiles_m)) % P.groups,
+                   t / (P.tiles_n * P.tiles_m * P.groups));
+}
+
+/** The MR x MC micro-tile of thread (ty, tx): an outer product per k of the loaded tiles. */
+fn mma(acc: ptr<function, array<f32, 16>>, ty: u32, tx: u32) {
+  let tm = 16u * MR;
+  let tn = 16u * MC;
+  for (var kk = 0u; kk < TK; kk++) {
+    var b: array<f32, 4>;
+    for (var j = 0u; j < MC; j++) { b[j] = sb[kk * tn + tx + 16u * j]; }
+    for (var i = 0u; i < MR; i++) {
+      let a = sa[kk * tm + ty + 16u * i];
+      for (var j = 0u; j < MC; j++) { (*acc)[i * 4u + j] += a * b[j]; }
+    }
+  }
+}
+
+// Each entry: 1. decode the tile, 2. decompose what stays fixed per thread (its B column, or its
+// k within the step) once, 3. walk k: load both tiles (A along k, B along columns, except dw's),
+// barrier, mma, barrier, 4. store the micro-tile scattered back to NCHW / the weight layout.
+// Thread li loads A elements (row li/16 + 16q, k li%16, q < MR) and B elements (k li/TN +
+// (256/TN) q, column li%TN, q < MC), TN = 16 MC the tile's width.
+
+@compute @workgroup_size(16, 16)
+fn gemm_forward(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let tl = tile_of(wid, nwg);
+  if (tl.w >= 1u) { return; }
+  let g = tl.z;
+  let tm = 16u * MR;
+  let tn = 16u * MC;
+  let r0 = tl.y * tm;
+  let c0 = tl.x * tn;
+  let khw = P.kh * P.kw;
+  let cinpg = P.c_in / P.groups;
+  let coutpg = P.c_out / P.groups;
+  let per = P.h_out * P.w_out;
+  // This thread's B column: output pixel (n, oy, ox).
+  let c = c0 + li % tn;
+  let c_ok = c < P.gn;
+  let pix = c % per;
+  let iy0 = i32((pix / P.w_out) * P.stride) - i32(P.padding);
+  let ix0 = i32((pix % P.w_out) * P.stride) - i32(P.padding);
+  let xbase = ((c / per) * P.c_in + g * cinpg) * P.h * P.w;
+  let kk_a = li % TK;
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < P.gk; k0 += TK) {
+    for (var q = 0u; q < MR; q++) {
+      let row = li / TK + 16u * q;
+      var va = 0.0;
+      if (r0 + row < P.gm && k0 + kk_a < P.gk) { va = wt[(g * coutpg + r0 + row) * P.gk + k0 + kk_a]; }
+      sa[kk_a * tm + row] = va;
+    }
+    for (var q = 0u; q < MC; q++) {
+      let kb = li / tn + (256u / tn) * q;
+      let k = k0 + kb;
+      var vb = 0.0;
+      if (c_ok && k < P.gk) {
+        let rk = k % khw;
+        let iy = iy0 + i32(rk / P.kw);
+        let ix = ix0 + i32(rk % P.kw);
+        if (iy >= 0 && iy < i32(P.h) && ix >= 0 && ix < i32(P.w)) {
+          vb = src[xbase + ((k / khw) * P.h + u32(iy)) * P.w + u32(ix)];
+        }
+      }
+      sb[kb * tn + li % tn] = vb;
+    }
+    workgroupBarrier();
+    mma(&acc, lid.y, lid.x);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < MR; i++) {
+    let r = r0 + lid.y + 16u * i;
+    if (r >= P.gm) { continue; }
+    let co = g * coutpg + r;
+    var b = 0.0;
+    if (P.has_bias != 0u) { b = bias[co]; }
+    for (var j = 0u; j < MC; j++) {
+      let cc = c0 + lid.x + 16u * j;
+      if (cc < P.gn) { out[((cc / per) * P.c_out + co) * per + cc % per] = acc[i * 4u + j] + b; }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn gemm_backward_input(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let tl = tile_of(wid, nwg);
+  if (tl.w >= 1u) { return; }
+  let g = tl.z;
+  let tm = 16u * MR;
+  let tn = 16u * MC;
+  let r0 = tl.y * tm;
+  let c0 = tl.x * tn;
+  let khw = P.kh * P.kw;
+  let cinpg = P.c_in / P.groups;
+  let coutpg = P.c_out / P.groups;
+  let hw = P.h * P.w;
+  // This thread's B column: input pixel (n, iy, ix).
+  let c = c0 + li % tn;
+  let c_ok = c < P.gn;
+  let p = c % hw;
+  let ty0 = i32(p / P.w + P.padding);
+  let tx0 = i32(p % P.w + P.padding);
+  let gbase = ((c / hw) * P.c_out + g * coutpg) * P.h_out * P.w_out;
+  let kk_a = li % TK;
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < P.gk; k0 += TK) {
+    // A[ci, (co, ky, kx)] = w[g*coutpg + co, ci, ky, kx]: this thread's k is fixed within the step.
+    let ka = k0 + kk_a;
+    let wbase = ((g * coutpg + ka / khw) * cinpg) * khw + ka % khw;
+    for (var q = 0u; q < MR; q++) {
+      let row = li / TK + 16u * q;
+      var va = 0.0;
+      if (r0 + row < P.gm && ka < P.gk) { va = wt[wbase + (r0 + row) * khw]; }
+      sa[kk_a * tm + row] = va;
+    }
+    for (var q = 0u; q < MC; q++) {
+      // B[(co, ky, kx), (n, iy, ix)] = g[n, co, oy, ox] where oy * s - p + ky = iy, else 0.
+      let kb = li / tn + (256u / tn) * q;
+      let k = k0 + kb;
+      var vb = 0.0;
+      if (c_ok && k < P.gk) {
+        let rk = k % khw;
+        let ty = ty0 - i32(rk / P.kw);
+        let tx = tx0 - i32(rk % P.kw);
+        if (ty >= 0 && tx >= 0 && u32(ty) % P.stride == 0u && u32(tx) % P.stride == 0u) {
+          let oy = u32(ty) / P.stride;
+          let ox = u32(tx) / P.stride;
+          if (oy < P.h_out && ox < P.w_out) { vb = src[gbase + ((k / khw) * P.h_out + oy) * P.w_out + ox]; }
+        }
+      }
+      sb[kb * tn + li % tn] = vb;
+    }
+    workgroupBarrier();
+    mma(&acc, lid.y, lid.x);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < MR; i++) {
+    let r = r0 + lid.y + 16u * i;
+    if (r >= P.gm) { continue; }
+    for (var j = 0u; j < MC; j++) {
+      let cc = c0 + lid.x + 16u * j;
+      if (cc < P.gn) { out[((cc / hw) * P.c_in + g * cinpg + r) * hw + cc % hw] = acc[i * 4u + j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn gemm_backward_weight(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let tl = tile_of(wid, nwg);
+  let split = tl.w;
+  if (split >= P.splits) { return; }
+  let g = tl.z;
+  let tm = 16u * MR;
+  let tn = 16u * MC;
+  let r0 = tl.y * tm;
+  let c0 = tl.x * tn;
+  let khw = P.kh * P.kw;
+  let cinpg = P.c_in / P.groups;
+  let coutpg = P.c_out / P.groups;
+  let per = P.h_out * P.w_out;
+  let k_beg = split * P.k_chunk;
+  let k_end = min(P.gk, k_beg + P.k_chunk);
+  // Both tiles are loaded with k = li % 16 (along the image) and row / column li / 16 + 16 q.
+  let kk = li % TK;
+  // This thread's 4 B columns (ci, ky, kx), fixed for the whole walk.
+  var cioff: array<u32, 4>;
+  var kyq: array<u32, 4>;
+  var kxq: array<u32, 4>;
+  for (var q = 0u; q < MC; q++) {
+    let col = c0 + li / TK + 16u * q;
+    let rk = col % khw;
+    cioff[q] = (g * cinpg + col / khw) * P.h * P.w;
+    kyq[q] = rk / P.kw;
+    kxq[q] = rk % P.kw;
+  }
+  var acc: array<f32, 16>;
+  for (var k0 = k_beg; k0 < k_end; k0 += TK) {
+    // This thread's k: output pixel (n, oy, ox) of the step.
+    let k = k0 + kk;
+    let k_ok = k < k_end;
+    let n = k / per;
+    let pix = k % per;
+    let iy0 = i32((pix / P.w_out) * P.stride) - i32(P.padding);
+    let ix0 = i32((pix % P.w_out) * P.stride) - i32(P.padding);
+    let gbase = (n * P.c_out + g * coutpg) * per + pix;
+    let xbase = n * P.c_in * P.h * P.w;
+    for (var q = 0u; q < MR; q++) {
+      let rc = li / TK + 16u * q;
+      var va = 0.0;
+      if (k_ok && r0 + rc < P.gm) { va = src[gbase + (r0 + rc) * per]; }
+      sa[kk * tm + rc] = va;
+    }
+    for (var q = 0u; q < MC; q++) {
+      let rc = li / TK + 16u * q;
+      var vb = 0.0;
+      let iy = iy0 + i32(kyq[q]);
+      let ix = ix0 + i32(kxq[q]);
+      if (k_ok && c0 + rc < P.gn && iy >= 0 && iy < i32(P.h) && ix >= 0 && ix < i32(P.w)) {
+        vb = wt[xbase + cioff[q] + u32(iy) * P.w + u32(ix)];
+      }
+      sb[kk * tn + rc] = vb;
+    }
+    workgroupBarrier();
+    mma(&acc, lid.y, lid.x);
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < MR; i++) {
+    let r = r0 + lid.y + 16u * i;
+    if (r >= P.gm) { continue; }
+    for (var j = 0u; j < MC; j++) {
+      let c = c0 + lid.x + 16u * j;
+      if (c < P.gn) { out[split * (P.c_out * P.gn) + (g * coutpg + r) * P.gn + c] = acc[i * 4u + j]; }
+    }
+  }
 }

@@ -15,6 +15,8 @@ import {
   losses, nn, optim, releaseWebGPU, setBackend, tensor, useWebGPU, type Tensor,
 } from '../../src/index.js';
 import type { WebGPUBackend } from '../../src/webgpu.js';
+import type { Backend, ConvShape, Storage } from '../../src/backends/backend.js';
+import { cpuBackend } from '../../src/backends/cpu/index.js';
 
 const reason = available.webgpu;
 // As in the harness: KD_REQUIRE_WEBGPU=1 turns a missing adapter into a failure, unless
@@ -126,6 +128,58 @@ describe.skipIf(!!reason && !required)(`webgpu training step${reason ? ` (skippe
       new nn.Linear(8 * 7 * 7, 10, { seed: 23 }),
     );
     await compare(make, batches(3, 16, [16, 1, 14, 14], 10, 7));
+  });
+});
+
+/** webgpu vs cpu on one backend method; tolerance relative to the largest magnitude of the result. */
+async function sameAsCpu(name: string, gpu: Backend, f: (b: Backend, up: (a: Float32Array) => Storage) => Storage | Record<string, Storage | undefined>): Promise<void> {
+  const outs = await Promise.all([cpuBackend, gpu].map(async (b) => {
+    const r = f(b, (a) => b.upload(a));
+    const entries = 'size' in r && 'dtype' in r ? [['', r as Storage]] : Object.entries(r).filter(([, v]) => v);
+    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await b.read(v as Storage)] as const)));
+  }));
+  const [want, got] = outs;
+  expect(Object.keys(got)).toEqual(Object.keys(want));
+  for (const k of Object.keys(want)) {
+    const w = want[k] as Float32Array;
+    const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expectClose(`${name}${k ? `.${k}` : ''}`, got[k] as Float32Array, w, 1e-3, 1e-4 * scale);
+  }
+}
+
+describe.skipIf(!!reason)(`webgpu training kernels past one tile${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  const g = generator(99);
+  it('matmul: register-blocked tiles at sizes that cut tiles and k steps, all transpositions', async () => {
+    const gpu = await useWebGPU({ makeCurrent: false });
+    for (const [m, k, n] of [[130, 300, 70], [128, 784, 10], [3, 17, 200], [65, 1, 65]]) {
+      const A = g(m * k);
+      const B = g(k * n);
+      for (const ta of [false, true]) for (const tb of [false, true]) {
+        await sameAsCpu(`matmul ${m}x${k}x${n} ${ta}/${tb}`, gpu, (b, up) => b.matmul(up(A), up(B), m, k, n, ta, tb));
+      }
+    }
+  });
+
+  it('conv2d: implicit-GEMM forward, dx, dw (split over the batch) and the direct kernels', async () => {
+    const gpu = await useWebGPU({ makeCurrent: false });
+    const shapes = [
+      { n: 2, cIn: 8, h: 11, w: 9, cOut: 70, kh: 3, kw: 3, stride: 1, padding: 1, groups: 1 },
+      { n: 3, cIn: 12, h: 10, w: 10, cOut: 12, kh: 3, kw: 3, stride: 2, padding: 1, groups: 2 },
+      { n: 4, cIn: 5, h: 20, w: 20, cOut: 20, kh: 5, kw: 5, stride: 1, padding: 2, groups: 1 },
+      { n: 4, cIn: 16, h: 6, w: 7, cOut: 33, kh: 1, kw: 1, stride: 1, padding: 0, groups: 1 },
+      { n: 2, cIn: 6, h: 9, w: 9, cOut: 6, kh: 3, kw: 3, stride: 2, padding: 1, groups: 6 },
+      { n: 8, cIn: 1, h: 14, w: 14, cOut: 16, kh: 3, kw: 3, stride: 1, padding: 1, groups: 1 },
+    ];
+    for (const sh of shapes) {
+      const s: ConvShape = { ...sh, hOut: Math.floor((sh.h + 2 * sh.padding - sh.kh) / sh.stride) + 1, wOut: Math.floor((sh.w + 2 * sh.padding - sh.kw) / sh.stride) + 1 };
+      const X = g(s.n * s.cIn * s.h * s.w);
+      const W = g(s.cOut * (s.cIn / s.groups) * s.kh * s.kw);
+      const bias = g(s.cOut);
+      const G = g(s.n * s.cOut * s.hOut * s.wOut);
+      const name = `conv2d ${JSON.stringify(sh)}`;
+      await sameAsCpu(name, gpu, (b, up) => b.conv2d(up(X), up(W), up(bias), s));
+      await sameAsCpu(name, gpu, (b, up) => b.conv2dBackward(up(G), up(X), up(W), s, { x: true, w: true, bias: true }));
+    }
   });
 });
 
