@@ -187,14 +187,15 @@ fn backward_bias(
 
 // ---- implicit GEMM -------------------------------------------------------------------------
 
-// Micro-tile rows / columns per thread (1, 2 or 4): the tile is (16 MR) x (16 MC), narrow for the
-// few output channels or few weights per channel that small convolutions have.
+// Micro-tile rows (1, 2, 4) and columns (1, 2, 4, 8; MR * MC <= 16) per thread: the tile is
+// (16 MR) x (16 MC), narrow for the few output channels or weights per channel of small
+// convolutions, wide (128 columns) when the rows are few, to spend fewer barriers per multiply.
 override MR: u32 = 4u;
 override MC: u32 = 4u;
 const TK: u32 = 16u;   // k step
 
 var<workgroup> sa: array<f32, 1024>;   // [TK][16 MR]
-var<workgroup> sb: array<f32, 1024>;   // [TK][16 MC]
+var<workgroup> sb: array<f32, 2048>;   // [TK][16 MC]
 
 /** The workgroup's tile: (tile column, tile row, group, split). */
 fn tile_of(wid: vec3<u32>, nwg: vec3<u32>) -> vec4<u32> {
@@ -203,16 +204,32 @@ fn tile_of(wid: vec3<u32>, nwg: vec3<u32>) -> vec4<u32> {
                    t / (P.tiles_n * P.tiles_m * P.groups));
 }
 
+/**
+ * Mixed-radix digits (outer, mid, inner) of an index, inner radix rx, mid radix ry: the per-lane
+ * integer divisions that the im2col gather needs are done once, then stepped by `advance` (a
+ * few adds and compares per k step; divisions by uniform values only).
+ */
+fn digits(v: u32, ry: u32, rx: u32) -> vec3<u32> {
+  return vec3<u32>(v / (ry * rx), (v / rx) % ry, v % rx);
+}
+
+fn advance(v: vec3<u32>, d: vec3<u32>, ry: u32, rx: u32) -> vec3<u32> {
+  var r = v + d;
+  if (r.z >= rx) { r.z -= rx; r.y += 1u; }
+  if (r.y >= ry) { r.y -= ry; r.x += 1u; }
+  return r;
+}
+
 /** The MR x MC micro-tile of thread (ty, tx): an outer product per k of the loaded tiles. */
 fn mma(acc: ptr<function, array<f32, 16>>, ty: u32, tx: u32) {
   let tm = 16u * MR;
   let tn = 16u * MC;
   for (var kk = 0u; kk < TK; kk++) {
-    var b: array<f32, 4>;
+    var b: array<f32, 8>;
     for (var j = 0u; j < MC; j++) { b[j] = sb[kk * tn + tx + 16u * j]; }
     for (var i = 0u; i < MR; i++) {
       let a = sa[kk * tm + ty + 16u * i];
-      for (var j = 0u; j < MC; j++) { (*acc)[i * 4u + j] += a * b[j]; }
+      for (var j = 0u; j < MC; j++) { (*acc)[i * MC + j] += a * b[j]; }
     }
   }
 }
@@ -249,6 +266,10 @@ fn gemm_forward(
   let ix0 = i32((pix % P.w_out) * P.stride) - i32(P.padding);
   let xbase = ((c / per) * P.c_in + g * cinpg) * P.h * P.w;
   let kk_a = li % TK;
+  // The k of each of this thread's B loads as (ci, ky, kx), stepped by 16 per k step.
+  let step = digits(TK, P.kh, P.kw);
+  var kd: array<vec3<u32>, 8>;
+  for (var q = 0u; q < MC; q++) { kd[q] = digits(li / tn + (256u / tn) * q, P.kh, P.kw); }
   var acc: array<f32, 16>;
   for (var k0 = 0u; k0 < P.gk; k0 += TK) {
     for (var q = 0u; q < MR; q++) {
@@ -259,17 +280,17 @@ fn gemm_forward(
     }
     for (var q = 0u; q < MC; q++) {
       let kb = li / tn + (256u / tn) * q;
-      let k = k0 + kb;
+      let d = kd[q];
       var vb = 0.0;
-      if (c_ok && k < P.gk) {
-        let rk = k % khw;
-        let iy = iy0 + i32(rk / P.kw);
-        let ix = ix0 + i32(rk % P.kw);
+      if (c_ok && k0 + kb < P.gk) {
+        let iy = iy0 + i32(d.y);
+        let ix = ix0 + i32(d.z);
         if (iy >= 0 && iy < i32(P.h) && ix >= 0 && ix < i32(P.w)) {
-          vb = src[xbase + ((k / khw) * P.h + u32(iy)) * P.w + u32(ix)];
+          vb = src[xbase + (d.x * P.h + u32(iy)) * P.w + u32(ix)];
         }
       }
       sb[kb * tn + li % tn] = vb;
+      kd[q] = advance(d, step, P.kh, P.kw);
     }
     workgroupBarrier();
     mma(&acc, lid.y, lid.x);
@@ -283,7 +304,7 @@ fn gemm_forward(
     if (P.has_bias != 0u) { b = bias[co]; }
     for (var j = 0u; j < MC; j++) {
       let cc = c0 + lid.x + 16u * j;
-      if (cc < P.gn) { out[((cc / per) * P.c_out + co) * per + cc % per] = acc[i * 4u + j] + b; }
+      if (cc < P.gn) { out[((cc / per) * P.c_out + co) * per + cc % per] = acc[i * MC + j] + b; }
     }
   }
 }
@@ -314,33 +335,45 @@ fn gemm_backward_input(
   let tx0 = i32(p % P.w + P.padding);
   let gbase = ((c / hw) * P.c_out + g * coutpg) * P.h_out * P.w_out;
   let kk_a = li % TK;
+  // Digits (co, ky, kx) of this thread's A load and of its B loads, stepped by 16 per k step.
+  let step = digits(TK, P.kh, P.kw);
+  var ad = digits(kk_a, P.kh, P.kw);
+  var kd: array<vec3<u32>, 8>;
+  for (var q = 0u; q < MC; q++) { kd[q] = digits(li / tn + (256u / tn) * q, P.kh, P.kw); }
   var acc: array<f32, 16>;
   for (var k0 = 0u; k0 < P.gk; k0 += TK) {
     // A[ci, (co, ky, kx)] = w[g*coutpg + co, ci, ky, kx]: this thread's k is fixed within the step.
     let ka = k0 + kk_a;
-    let wbase = ((g * coutpg + ka / khw) * cinpg) * khw + ka % khw;
+    let wbase = ((g * coutpg + ad.x) * cinpg) * khw + ad.y * P.kw + ad.z;
     for (var q = 0u; q < MR; q++) {
       let row = li / TK + 16u * q;
       var va = 0.0;
       if (r0 + row < P.gm && ka < P.gk) { va = wt[wbase + (r0 + row) * khw]; }
       sa[kk_a * tm + row] = va;
     }
+    ad = advance(ad, step, P.kh, P.kw);
     for (var q = 0u; q < MC; q++) {
       // B[(co, ky, kx), (n, iy, ix)] = g[n, co, oy, ox] where oy * s - p + ky = iy, else 0.
       let kb = li / tn + (256u / tn) * q;
-      let k = k0 + kb;
+      let d = kd[q];
       var vb = 0.0;
-      if (c_ok && k < P.gk) {
-        let rk = k % khw;
-        let ty = ty0 - i32(rk / P.kw);
-        let tx = tx0 - i32(rk % P.kw);
-        if (ty >= 0 && tx >= 0 && u32(ty) % P.stride == 0u && u32(tx) % P.stride == 0u) {
-          let oy = u32(ty) / P.stride;
-          let ox = u32(tx) / P.stride;
-          if (oy < P.h_out && ox < P.w_out) { vb = src[gbase + ((k / khw) * P.h_out + oy) * P.w_out + ox]; }
+      if (c_ok && k0 + kb < P.gk) {
+        let ty = ty0 - i32(d.y);
+        let tx = tx0 - i32(d.z);
+        if (ty >= 0 && tx >= 0) {
+          var oy = u32(ty);
+          var ox = u32(tx);
+          var hit = true;
+          if (P.stride != 1u) {
+            hit = oy % P.stride == 0u && ox % P.stride == 0u;
+            oy = oy / P.stride;
+            ox = ox / P.stride;
+          }
+          if (hit && oy < P.h_out && ox < P.w_out) { vb = src[gbase + (d.x * P.h_out + oy) * P.w_out + ox]; }
         }
       }
       sb[kb * tn + li % tn] = vb;
+      kd[q] = advance(d, step, P.kh, P.kw);
     }
     workgroupBarrier();
     mma(&acc, lid.y, lid.x);
@@ -351,7 +384,7 @@ fn gemm_backward_input(
     if (r >= P.gm) { continue; }
     for (var j = 0u; j < MC; j++) {
       let cc = c0 + lid.x + 16u * j;
-      if (cc < P.gn) { out[((cc / hw) * P.c_in + g * cinpg + r) * hw + cc % hw] = acc[i * 4u + j]; }
+      if (cc < P.gn) { out[((cc / hw) * P.c_in + g * cinpg + r) * hw + cc % hw] = acc[i * MC + j]; }
     }
   }
 }
@@ -379,10 +412,10 @@ fn gemm_backward_weight(
   let k_end = min(P.gk, k_beg + P.k_chunk);
   // Both tiles are loaded with k = li % 16 (along the image) and row / column li / 16 + 16 q.
   let kk = li % TK;
-  // This thread's 4 B columns (ci, ky, kx), fixed for the whole walk.
-  var cioff: array<u32, 4>;
-  var kyq: array<u32, 4>;
-  var kxq: array<u32, 4>;
+  // This thread's MC B columns (ci, ky, kx), fixed for the whole walk.
+  var cioff: array<u32, 8>;
+  var kyq: array<u32, 8>;
+  var kxq: array<u32, 8>;
   for (var q = 0u; q < MC; q++) {
     let col = c0 + li / TK + 16u * q;
     let rk = col % khw;
@@ -390,17 +423,18 @@ fn gemm_backward_weight(
     kyq[q] = rk / P.kw;
     kxq[q] = rk % P.kw;
   }
+  // This thread's k: output pixel (n, oy, ox), stepped by 16 per k step.
+  let step = digits(TK, P.h_out, P.w_out);
+  var kd = digits(k_beg + kk, P.h_out, P.w_out);
   var acc: array<f32, 16>;
   for (var k0 = k_beg; k0 < k_end; k0 += TK) {
-    // This thread's k: output pixel (n, oy, ox) of the step.
-    let k = k0 + kk;
-    let k_ok = k < k_end;
-    let n = k / per;
-    let pix = k % per;
-    let iy0 = i32((pix / P.w_out) * P.stride) - i32(P.padding);
-    let ix0 = i32((pix % P.w_out) * P.stride) - i32(P.padding);
-    let gbase = (n * P.c_out + g * coutpg) * per + pix;
+    let k_ok = k0 + kk < k_end;
+    let n = kd.x;
+    let iy0 = i32(kd.y * P.stride) - i32(P.padding);
+    let ix0 = i32(kd.z * P.stride) - i32(P.padding);
+    let gbase = (n * P.c_out + g * coutpg) * per + kd.y * P.w_out + kd.z;
     let xbase = n * P.c_in * P.h * P.w;
+    kd = advance(kd, step, P.h_out, P.w_out);
     for (var q = 0u; q < MR; q++) {
       let rc = li / TK + 16u * q;
       var va = 0.0;
@@ -426,7 +460,7 @@ fn gemm_backward_weight(
     if (r >= P.gm) { continue; }
     for (var j = 0u; j < MC; j++) {
       let c = c0 + lid.x + 16u * j;
-      if (c < P.gn) { out[split * (P.c_out * P.gn) + (g * coutpg + r) * P.gn + c] = acc[i * 4u + j]; }
+      if (c < P.gn) { out[split * (P.c_out * P.gn) + (g * coutpg + r) * P.gn + c] = acc[i * MC + j]; }
     }
   }
 }

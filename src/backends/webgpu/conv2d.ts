@@ -2,7 +2,8 @@
  * 2-D convolution (NCHW, stride, padding, groups) and its backward on WebGPU (shaders/conv2d.wgsl).
  *
  * Where a group's product is wide enough (>= MIN_GEMM_ROWS output rows) the three passes are
- * implicit GEMMs (entries `gemm_*`: im2col gathered while loading 64 x 64 register-blocked tiles,
+ * implicit GEMMs (entries `gemm_*`: im2col gathered while loading register-blocked tiles of
+ * 16..64 x 16..128,
  * never stored); dw splits its long depth (n * hOut * wOut) into partial sums added by the
  * reduce kernel. Depthwise and other narrow groups keep the direct kernels: dx a thread per input
  * element, dw a workgroup per weight. dbias: a workgroup per channel.
@@ -13,8 +14,10 @@ import { encodeSum } from './reduce.js';
 import type { GpuRuntime } from './runtime.js';
 
 const WG = 256;
-/** Micro-tile side per thread (1, 2 or 4) for a dimension of `n`: the gemm tile is 16 x that wide. */
-const micro = (n: number): number => (n <= 16 ? 1 : n <= 32 ? 2 : 4);
+/** Micro-tile rows per thread (1, 2 or 4) for `m` rows: the gemm tile is 16 x that tall. */
+const microRows = (m: number): number => (m <= 16 ? 1 : m <= 32 ? 2 : 4);
+/** Micro-tile columns (1, 2, 4, or 8 when the rows leave room: MR * MC <= 16) for `n` columns. */
+const microCols = (n: number, mr: number): number => (n <= 16 ? 1 : n <= 32 ? 2 : n <= 64 || mr > 2 ? 4 : 8);
 const TK = 16; // gemm k step
 /** Below this many rows per group a 64-row tile wastes most of its work: use the direct kernels. */
 const MIN_GEMM_ROWS = 4;
@@ -25,8 +28,9 @@ const MIN_CHUNK = 256;
 interface Gemm { gm: number; gn: number; gk: number; mode: 0 | 1 | 2; splits?: number; kChunk?: number }
 
 function params(s: ConvShape, hasBias: boolean, g?: Gemm): UField[] {
-  const tilesM = g ? Math.ceil(g.gm / (16 * micro(g.gm))) : 0;
-  const tilesN = g ? Math.ceil(g.gn / (16 * micro(g.gn))) : 0;
+  const mr = g ? microRows(g.gm) : 1;
+  const tilesM = g ? Math.ceil(g.gm / (16 * mr)) : 0;
+  const tilesN = g ? Math.ceil(g.gn / (16 * microCols(g.gn, mr))) : 0;
   return [
     ['u32', s.n], ['u32', s.cIn], ['u32', s.h], ['u32', s.w],
     ['u32', s.cOut], ['u32', s.kh], ['u32', s.kw], ['u32', s.stride],
@@ -39,8 +43,8 @@ function params(s: ConvShape, hasBias: boolean, g?: Gemm): UField[] {
 
 function gemm(rt: GpuRuntime, s: ConvShape, g: Gemm, src: GPUBuffer, wt: GPUBuffer, bias: GPUBuffer | null, out: GPUBuffer): void {
   const ctx = rt.ctx;
-  const MR = micro(g.gm);
-  const MC = micro(g.gn);
+  const MR = microRows(g.gm);
+  const MC = microCols(g.gn, MR);
   const wgs = Math.ceil(g.gm / (16 * MR)) * Math.ceil(g.gn / (16 * MC)) * s.groups * (g.splits ?? 1);
   const entry = ['gemm_forward', 'gemm_backward_input', 'gemm_backward_weight'][g.mode];
   ctx.dispatch(rt.encoder(), ctx.pipeline('conv2d', entry, { MR, MC }), [
@@ -90,7 +94,8 @@ export function conv2dBackward(
     if (coutpg >= MIN_GEMM_ROWS) {
       // 1. Split the depth n * hOut * wOut so that enough workgroups run, then 2. add the parts.
       const gk = s.n * s.hOut * s.wOut;
-      const tiles = Math.ceil(coutpg / (16 * micro(coutpg))) * Math.ceil((cinpg * khw) / (16 * micro(cinpg * khw))) * s.groups;
+      const mr = microRows(coutpg);
+      const tiles = Math.ceil(coutpg / (16 * mr)) * Math.ceil((cinpg * khw) / (16 * microCols(cinpg * khw, mr))) * s.groups;
       let splits = Math.max(1, Math.min(Math.ceil(gk / MIN_CHUNK), Math.ceil(TARGET_WGS / tiles)));
       const kChunk = Math.ceil(gk / splits / TK) * TK;
       splits = Math.ceil(gk / kChunk);
