@@ -315,7 +315,7 @@ for (const c of cases) {
       threads: r.backend === 'webgpu' ? 'gpu' : r.threads ?? 1,
       ours_ms: r.error ? `error: ${r.error}` : fmtMs(r.median_ms),
       rme_pct: r.error ? '' : r.rme_pct.toFixed(1),
-      gbps: r.gbps != null ? r.gbps.toFixed(2) : '',
+      gbps: r.gbps != null ? (r.gbps < 1 ? r.gbps.toPrecision(2) : r.gbps.toFixed(2)) : '',
       pct_triad: r.gbps != null && tri ? ((100 * r.gbps) / tri.best_gbps).toFixed((100 * r.gbps) / tri.best_gbps < 10 ? 1 : 0) : '',
       torch1_ms: fmtMs(t1),
       ratio_torch1: !r.error && t1 != null ? fmtX(t1 / r.median_ms) : '',

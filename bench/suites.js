@@ -218,8 +218,10 @@ function median(a) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-// 4. One benchmark.js Suite; inputs are built when a benchmark starts and freed when it ends, so
-//    only one case's working set is alive at a time.
+// 4. One benchmark.js Suite per case, run one after the other: the inputs are built and one
+//    untimed warm-up step is awaited first (pools, shader pipelines, first-touch pages), and they are
+//    freed when the case ends, so only one case's working set is alive at a time. A case whose
+//    warm-up step took > 250 ms (the cpu reference's CNN, lavapipe's SP) gets fewer samples.
 // A backend error that escapes as an uncaught exception (a WebGPU validation error dispatched as an
 // event, say) ends this process: report it against the running case and exit 3, and bench/run.js
 // starts a new process from the next case (--from).
@@ -231,63 +233,18 @@ process.on('uncaughtException', (e) => {
   process.exit(3);
 });
 
-const suite = new Benchmark.Suite(`kd-kernels ${args.backend}`);
 const allCases = caseList(args.suites, args.quick).flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
-for (const c of allCases.slice(args.from)) {
-  let state = null;
-  let makeError = null;
-  const opts = {
-    ...timing,
-    defer: isAsync,
-    onStart() {
-      current = c;
-      emit('BENCH_START', { index: c.index, total: allCases.length, suite: c.suite, size: c.size, backend: c.raw ? `${args.backend}-raw` : args.backend });
-      try {
-        state = (c.raw ? rawMakers : makers)[c.suite](c.dims);
-        // one untimed warm-up step (pools, shader pipelines, first-touch pages)
-        if (!isAsync) {
-          const t0 = performance.now();
-          state.step();
-          // a slow case (the cpu reference's CNN step takes seconds): fewer samples
-          if (performance.now() - t0 > 250) {
-            this.minSamples = args.quick ? 2 : 5;
-            this.maxTime = args.quick ? 0.1 : 1;
-          }
-        }
-      } catch (e) {
-        makeError = e;
-        state = null;
-      }
-    },
-    onComplete() {
-      state?.free();
-      state = null;
-    },
-  };
-  const fn = isAsync
-    ? (deferred) => {
-        if (!state) throw makeError ?? new Error('no state');
-        state.step();
-        settle().then(() => deferred.resolve(), (e) => { deferred.benchmark.error = e; deferred.resolve(); });
-      }
-    : () => {
-        if (!state) throw makeError ?? new Error('no state');
-        state.step();
-      };
-  suite.add(`${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`, fn, { ...opts, caseInfo: c });
-}
 
-suite.on('cycle', (ev) => {
-  const bench = ev.target;
-  const c = bench.options.caseInfo ?? caseList(args.suites, args.quick).find((k) => `${k.suite} ${k.size}` === bench.name);
+function report(c, bench) {
+  const name = `${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`;
   const base = { suite: c.suite, size: c.size, backend: c.raw ? `${args.backend}-raw` : args.backend, threads: info.threads, index: c.index };
   if (bench.error) {
     const msg = String(bench.error?.message ?? bench.error).split('\n')[0];
-    log(`${bench.name}: ERROR ${msg}`);
+    log(`${name}: ERROR ${msg}`);
     emit('BENCH_RESULT', { ...base, error: msg });
     return;
   }
-  const sample = bench.stats.sample.map((s) => s * 1e3);
+  const sample = bench.stats.sample.map((x) => x * 1e3);
   const med = median(sample);
   const bytes = effectiveBytes(c);
   const r = {
@@ -299,12 +256,42 @@ suite.on('cycle', (ev) => {
     samples: sample.length,
     gbps: bytes ? bytes / (med * 1e-3) / 1e9 : null,
   };
-  log(`${bench.name}: ${med.toFixed(4)} ms median (±${bench.stats.rme.toFixed(1)}%, ${sample.length} samples)${r.gbps ? `, ${r.gbps.toFixed(2)} GB/s` : ''}`);
+  log(`${name}: ${med.toFixed(4)} ms median (±${bench.stats.rme.toFixed(1)}%, ${sample.length} samples)${r.gbps ? `, ${r.gbps.toFixed(2)} GB/s` : ''}`);
   emit('BENCH_RESULT', r);
-});
+}
 
-await new Promise((resolve) => {
-  suite.on('complete', resolve);
-  suite.run({ async: isAsync });
-});
+for (const c of allCases.slice(args.from)) {
+  current = c;
+  emit('BENCH_START', { index: c.index, total: allCases.length, suite: c.suite, size: c.size, backend: c.raw ? `${args.backend}-raw` : args.backend });
+  let state = null;
+  let warmMs = 0;
+  try {
+    state = (c.raw ? rawMakers : makers)[c.suite](c.dims);
+    const t0 = performance.now();
+    state.step();
+    await settle();
+    warmMs = performance.now() - t0;
+  } catch (e) {
+    report(c, { error: e });
+    try { state?.free(); } catch { /* already broken */ }
+    continue;
+  }
+  const slow = warmMs > 250 ? { minSamples: args.quick ? 2 : 5, maxTime: args.quick ? 0.1 : 1 } : {};
+  const fn = isAsync
+    ? (deferred) => {
+        state.step();
+        settle().then(() => deferred.resolve(), (e) => { deferred.benchmark.error = e; deferred.resolve(); });
+      }
+    : () => state.step();
+  const suite = new Benchmark.Suite(`kd-kernels ${args.backend}`);
+  suite.add(`${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`, fn, { ...timing, ...slow, defer: isAsync });
+  await new Promise((resolve) => {
+    suite.on('complete', resolve);
+    suite.run({ async: isAsync });
+  });
+  report(c, suite[0]);
+  state.free();
+  state = null;
+}
+current = null;
 if (gpu) releaseWebGPU();
