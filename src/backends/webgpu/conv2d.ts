@@ -1,7 +1,7 @@
 /**
  * 2-D convolution (NCHW, stride, padding, groups) and its backward on WebGPU (shaders/conv2d.wgsl).
  *
- * Where a group's product is wide enough (>= MIN_GEMM_ROWS output rows) the three passes are
+ * Where a group's product is big enough (>= MIN_GEMM_ROWS rows, >= MIN_GEMM_DEPTH deep) the three passes are
  * implicit GEMMs (entries `gemm_*`: im2col gathered while loading register-blocked tiles of
  * 16..64 x 16..128,
  * never stored); dw splits its long depth (n * hOut * wOut) into partial sums added by the
@@ -19,8 +19,10 @@ const microRows = (m: number): number => (m <= 16 ? 1 : m <= 32 ? 2 : 4);
 /** Micro-tile columns (1, 2, 4, or 8 when the rows leave room: MR * MC <= 16) for `n` columns. */
 const microCols = (n: number, mr: number): number => (n <= 16 ? 1 : n <= 32 ? 2 : n <= 64 || mr > 2 ? 4 : 8);
 const TK = 16; // gemm k step
-/** Below this many rows per group a 64-row tile wastes most of its work: use the direct kernels. */
+/** Below this many rows per group a tile wastes most of its work: use the direct kernels. */
 const MIN_GEMM_ROWS = 4;
+/** Below this depth (e.g. a first layer's 1 x 3 x 3) a direct kernel's few multiply-adds per output win. */
+const MIN_GEMM_DEPTH = 32;
 /** dw's split-k: aim for this many workgroups, each at least MIN_CHUNK deep. */
 const TARGET_WGS = 64;
 const MIN_CHUNK = 256;
@@ -57,7 +59,7 @@ export function conv2d(rt: GpuRuntime, x: Storage, w: Storage, bias: Storage | n
   const y = rt.alloc(size);
   const ctx = rt.ctx;
   const coutpg = s.cOut / s.groups;
-  if (coutpg >= MIN_GEMM_ROWS) {
+  if (coutpg >= MIN_GEMM_ROWS && (s.cIn / s.groups) * s.kh * s.kw >= MIN_GEMM_DEPTH) {
     const g: Gemm = { mode: 0, gm: coutpg, gn: s.n * s.hOut * s.wOut, gk: (s.cIn / s.groups) * s.kh * s.kw };
     gemm(rt, s, g, rt.buf(x), rt.buf(w), bias ? rt.buf(bias) : null, y.buffer!);
     return y;
@@ -81,7 +83,7 @@ export function conv2dBackward(
   if (need.x) {
     const size = s.n * s.cIn * s.h * s.w;
     const dx = rt.alloc(size);
-    if (cinpg >= MIN_GEMM_ROWS) {
+    if (cinpg >= MIN_GEMM_ROWS && coutpg * khw >= MIN_GEMM_DEPTH) {
       gemm(rt, s, { mode: 1, gm: cinpg, gn: s.n * s.h * s.w, gk: coutpg * khw }, rt.buf(g), rt.buf(w), null, dx.buffer!);
     } else {
       ctx.dispatch(rt.encoder(), ctx.pipeline('conv2d', 'backward_input'), [u, rt.buf(g), rt.buf(w), undefined, dx.buffer!], Math.ceil(size / WG));
