@@ -169,6 +169,7 @@ describe.skipIf(!!reason)(`webgpu training kernels past one tile${reason ? ` (sk
       { n: 4, cIn: 16, h: 6, w: 7, cOut: 33, kh: 1, kw: 1, stride: 1, padding: 0, groups: 1 },
       { n: 2, cIn: 6, h: 9, w: 9, cOut: 6, kh: 3, kw: 3, stride: 2, padding: 1, groups: 6 },
       { n: 8, cIn: 1, h: 14, w: 14, cOut: 16, kh: 3, kw: 3, stride: 1, padding: 1, groups: 1 },
+      { n: 16, cIn: 8, h: 12, w: 12, cOut: 8, kh: 3, kw: 3, stride: 1, padding: 1, groups: 2 },
     ];
     for (const sh of shapes) {
       const s: ConvShape = { ...sh, hOut: Math.floor((sh.h + 2 * sh.padding - sh.kh) / sh.stride) + 1, wOut: Math.floor((sh.w + 2 * sh.padding - sh.kw) / sh.stride) + 1 };
