@@ -77,60 +77,57 @@ const isAsync = args.backend === 'webgpu';
 const settle = async () => { if (gpu) await gpu.device.queue.onSubmittedWorkDone(); };
 
 // 3. Each case: make() builds the inputs (outside the timed loop) and returns { step, free }.
-//    step() is one forward + backward (or one training step) through the public API; it disposes
-//    what it creates (the host storage has a buffer pool).
+//    step() is one forward + backward (or one training step) through the public API; the inputs
+//    are made once (as the PyTorch peer does) and each step disposes what it creates (the host
+//    storage has a buffer pool), clearing the gradient as PyTorch's `s.grad = None`.
 const makers = {
   kd([B, C]) {
-    const x = lcgFloats(B * C, 1);
+    const s = tensor(lcgFloats(B * C, 1), [B, C], { requiresGrad: true });
     const t = tensor(lcgFloats(B * C, 2), [B, C]);
     return {
       step() {
-        const s = tensor(x, [B, C], { requiresGrad: true });
         const loss = losses.kdLoss(s, t, { temperature: TEMPERATURE });
         loss.backward();
-        s.grad.dispose(); s.dispose(); loss.dispose();
+        s.zeroGrad(); loss.dispose();
       },
-      free() { t.dispose(); },
+      free() { s.dispose(); t.dispose(); },
     };
   },
   ce([B, C]) {
-    const x = lcgFloats(B * C, 1);
+    const s = tensor(lcgFloats(B * C, 1), [B, C], { requiresGrad: true });
     const labels = tensor(lcgLabels(B, C, 3), [B], { dtype: 'int32' });
     return {
       step() {
-        const s = tensor(x, [B, C], { requiresGrad: true });
         const loss = losses.crossEntropy(s, labels);
         loss.backward();
-        s.grad.dispose(); s.dispose(); loss.dispose();
+        s.zeroGrad(); loss.dispose();
       },
-      free() { labels.dispose(); },
+      free() { s.dispose(); labels.dispose(); },
     };
   },
   hinton([B, C]) {
-    const x = lcgFloats(B * C, 1);
+    const s = tensor(lcgFloats(B * C, 1), [B, C], { requiresGrad: true });
     const t = tensor(lcgFloats(B * C, 2), [B, C]);
     const labels = tensor(lcgLabels(B, C, 3), [B], { dtype: 'int32' });
     return {
       step() {
-        const s = tensor(x, [B, C], { requiresGrad: true });
         const loss = losses.hintonLoss(s, t, labels, { temperature: TEMPERATURE, alpha: ALPHA });
         loss.backward();
-        s.grad.dispose(); s.dispose(); loss.dispose();
+        s.zeroGrad(); loss.dispose();
       },
-      free() { t.dispose(); labels.dispose(); },
+      free() { s.dispose(); t.dispose(); labels.dispose(); },
     };
   },
   sp([b, ds, dt]) {
-    const x = lcgFloats(b * ds, 1, 1);
+    const fs = tensor(lcgFloats(b * ds, 1, 1), [b, ds], { requiresGrad: true });
     const ft = tensor(lcgFloats(b * dt, 2, 1), [b, dt]);
     return {
       step() {
-        const fs = tensor(x, [b, ds], { requiresGrad: true });
         const loss = losses.similarityLoss(fs, ft);
         loss.backward();
-        fs.grad.dispose(); fs.dispose(); loss.dispose();
+        fs.zeroGrad(); loss.dispose();
       },
-      free() { ft.dispose(); },
+      free() { fs.dispose(); ft.dispose(); },
     };
   },
   mlp() {
