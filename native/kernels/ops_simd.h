@@ -1,6 +1,7 @@
-// Generic SIMD bodies of the training-op kernels, written once against a vector-traits type `V`
-// (native/kernels/<isa>/ops_vec_<isa>.h: AVX2 8 lanes, AVX-512 16, NEON 4) and instantiated by
-// each ISA's <op>_<isa>.cc, which wraps one of these in its exported kd_<op>_<isa> function.
+// Generic SIMD bodies of the training-op kernels, written once against the ISA's vector type `V`
+// (native/kernels/<isa>/vec_<isa>.h, shared with the loss kernels: AVX2 8 lanes, AVX-512 16, NEON 4)
+// and instantiated by each ISA's <op>_<isa>.cc, which wraps one of these in its exported
+// kd_<op>_<isa> function.
 //
 // Everything here has internal linkage (anonymous namespace): each ISA translation unit gets its own
 // copy compiled with its own flags, and the linker can never hand one ISA's code to another.
@@ -16,7 +17,7 @@
 
 namespace {
 
-using F = V::F;
+using F = V::R;
 using I = V::I;
 using M = V::M;
 constexpr int64_t NL = V::N;
@@ -114,7 +115,7 @@ inline double dsum(const float* x, int64_t n) {
     }
     for (; i + NL <= e; i += NL) a0 = V::add(a0, V::load(x + i));
     if (i < e) a1 = V::add(a1, load_n(x + i, e - i));
-    total += (double)V::hsum(V::add(V::add(a0, a1), V::add(a2, a3)));
+    total += (double)V::reduce_add(V::add(V::add(a0, a1), V::add(a2, a3)));
   }
   return total;
 }
@@ -132,7 +133,7 @@ inline double ddot(const float* x, const float* y, int64_t n) {
     }
     for (; i + NL <= e; i += NL) a0 = V::fma(V::load(x + i), V::load(y + i), a0);
     if (i < e) a1 = V::fma(load_n(x + i, e - i), load_n(y + i, e - i), a1);
-    total += (double)V::hsum(V::add(a0, a1));
+    total += (double)V::reduce_add(V::add(a0, a1));
   }
   return total;
 }
@@ -159,9 +160,9 @@ inline void zero_n(float* dst, int64_t n) {
 
 // ---- GEMM ---------------------------------------------------------------------------------------
 
-constexpr int MR = kGemmMR;
-constexpr int NV = kGemmNV;
-constexpr int NR = kGemmNV * V::N;
+constexpr int MR = V::kGemmMR;
+constexpr int NV = V::kGemmNV;
+constexpr int NR = NV * V::N;
 constexpr int64_t KC = 256;
 constexpr int64_t MC = MR * 16;
 constexpr int64_t NC = NR * 128;
@@ -443,7 +444,7 @@ inline void softmax_impl(const float* x, float* y, int64_t rows, int64_t cols, b
     F mv = V::set1(-INFINITY);
     int64_t j = 0;
     for (; j + NL <= cols; j += NL) mv = V::max(mv, V::load(xr + j));
-    float mx = V::hmax(mv);
+    float mx = V::reduce_max(mv);
     for (; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
     const F vm = V::set1(mx);
     // 2. Shifted exponentials and their sum.
@@ -461,7 +462,7 @@ inline void softmax_impl(const float* x, float* y, int64_t rows, int64_t cols, b
         if (!log) store_n(yr + j, ev, e - j);
         acc = V::add(acc, V::select(V::lt(V::cvt_f(V::iramp()), V::set1((float)(e - j))), ev, V::zero()));
       }
-      total += (double)V::hsum(acc);
+      total += (double)V::reduce_add(acc);
     }
     // 3. Probabilities e / sum, or log-probabilities (x - max) - log(sum).
     if (log) {
@@ -924,7 +925,7 @@ inline void conv_backward_weight_impl(const KdConvShape& s, const float* g, cons
             }
           }
         }
-        for (int64_t t = 0; t < taps; t++) tot[t] += (double)V::hsum(acc[t]);
+        for (int64_t t = 0; t < taps; t++) tot[t] += (double)V::reduce_add(acc[t]);
       }
       for (int64_t t = 0; t < taps; t++) dw[co * taps + t] = (float)tot[t];
     }

@@ -1,5 +1,5 @@
 // conv2d forward / backward, avx2: im2col onto kd_gemm_avx2 (direct axpy loops for depthwise).
-#include "ops_vec_avx2.h"
+#include "vec_avx2.h"
 #include "../ops_simd.h"
 
 void kd_conv2d_forward_avx2(const KdConvShape& s, const float* x, const float* w, const float* bias, float* y,

@@ -1,5 +1,5 @@
 // Fused SGD (momentum, dampening, Nesterov, weight decay) and Adam / AdamW steps, avx2.
-#include "ops_vec_avx2.h"
+#include "vec_avx2.h"
 #include "../ops_simd.h"
 
 void kd_sgd_avx2(float* param, const float* grad, float* momentum_buf, int64_t size, const KdSgdParams& p) {

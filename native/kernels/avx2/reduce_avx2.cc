@@ -1,5 +1,5 @@
 // Row / column / total sums, avx2: float lanes over short blocks, blocks accumulated in double.
-#include "ops_vec_avx2.h"
+#include "vec_avx2.h"
 #include "../ops_simd.h"
 
 void kd_sum_rows_avx2(const float* x, int64_t ld, int64_t rows, int64_t cols, double scale, float* out) {

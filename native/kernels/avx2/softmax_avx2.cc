@@ -1,5 +1,5 @@
 // Row softmax / log-softmax forward and backward, avx2 (vector exp).
-#include "ops_vec_avx2.h"
+#include "vec_avx2.h"
 #include "../ops_simd.h"
 
 void kd_softmax_avx2(const float* x, float* y, int64_t rows, int64_t cols, bool log) {

@@ -1,5 +1,5 @@
 // Dropout with the shared counter-based RNG (pcg hash in avx512 integer lanes), bit-identical masks.
-#include "ops_vec_avx512.h"
+#include "vec_avx512.h"
 #include "../ops_simd.h"
 
 void kd_dropout_avx512(const float* x, float* y, float* mask, int64_t i0, int64_t count, uint32_t seed,

@@ -1,5 +1,5 @@
 // Elementwise binary (2-D strides) / unary (vector exp, log) / affine / add-in-place, avx512.
-#include "ops_vec_avx512.h"
+#include "vec_avx512.h"
 #include "../ops_simd.h"
 
 void kd_binary_avx512(int32_t op, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs,

@@ -1,5 +1,5 @@
 // GEMM, avx512: cache-blocked, packed A/B panels, avx512 micro-kernel (see ops_simd.h gemm_impl).
-#include "ops_vec_avx512.h"
+#include "vec_avx512.h"
 #include "../ops_simd.h"
 
 void kd_gemm_avx512(const KdGemmParams& p) { gemm_impl(p); }

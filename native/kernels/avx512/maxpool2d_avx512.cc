@@ -1,5 +1,5 @@
 // maxPool2d forward / backward, avx512 build of the generic loops (ops_simd.h).
-#include "ops_vec_avx512.h"
+#include "vec_avx512.h"
 #include "../ops_simd.h"
 
 void kd_maxpool2d_forward_avx512(const KdPoolShape& s, const float* x, float* y, int32_t* argmax, int64_t p0,

@@ -1,5 +1,5 @@
 // Row / column / total sums, avx512: float lanes over short blocks, blocks accumulated in double.
-#include "ops_vec_avx512.h"
+#include "vec_avx512.h"
 #include "../ops_simd.h"
 
 void kd_sum_rows_avx512(const float* x, int64_t ld, int64_t rows, int64_t cols, double scale, float* out) {

@@ -1,5 +1,5 @@
 // conv2d forward / backward, neon: im2col onto kd_gemm_neon (direct axpy loops for depthwise).
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_conv2d_forward_neon(const KdConvShape& s, const float* x, const float* w, const float* bias, float* y,

@@ -1,5 +1,5 @@
 // Elementwise binary (2-D strides) / unary (vector exp, log) / affine / add-in-place, neon.
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_binary_neon(int32_t op, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs,

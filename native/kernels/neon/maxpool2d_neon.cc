@@ -1,5 +1,5 @@
 // maxPool2d forward / backward, neon build of the generic loops (ops_simd.h).
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_maxpool2d_forward_neon(const KdPoolShape& s, const float* x, float* y, int32_t* argmax, int64_t p0,

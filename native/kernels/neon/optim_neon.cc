@@ -1,5 +1,5 @@
 // Fused SGD (momentum, dampening, Nesterov, weight decay) and Adam / AdamW steps, neon.
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_sgd_neon(float* param, const float* grad, float* momentum_buf, int64_t size, const KdSgdParams& p) {

@@ -1,5 +1,5 @@
 // Row softmax / log-softmax forward and backward, neon (vector exp).
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_softmax_neon(const float* x, float* y, int64_t rows, int64_t cols, bool log) {

@@ -1,5 +1,5 @@
 // Blocked transpose, neon build of the tiled loops (ops_simd.h).
-#include "ops_vec_neon.h"
+#include "vec_neon.h"
 #include "../ops_simd.h"
 
 void kd_transpose_neon(const float* x, int64_t ldx, float* out, int64_t ldo, int64_t rows, int64_t cols) {
