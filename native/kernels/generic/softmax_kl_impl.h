@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../../dispatch/thread_pool.h"
 #include "../kernels.h"
 #include "sweep.h"
 
@@ -17,130 +18,129 @@ namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
 template <class V>
 void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
   const int64_t C = p.cols;
-  const float T = static_cast<float>(p.temperature);
   const float invT = static_cast<float>(1.0 / p.temperature);
   const double T2 = p.temperature * p.temperature;
   const float beta = static_cast<float>(p.beta);
+  const bool fkl = p.divergence == Divergence::ForwardKL, rkl = p.divergence == Divergence::ReverseKL;
+  // Pass 2 keeps e_s and e_t for pass 3 (2 exps per element, not 4): in the gradient rows when
+  // they are wanted, else in per-thread scratch rows.
+  float* scr_s = (rkl && !p.grad_student && p.grad_teacher) ? scratch_of<float>(4, static_cast<size_t>(C)) : nullptr;
+  float* scr_t = (fkl && !p.grad_teacher && p.grad_student) ? scratch_of<float>(5, static_cast<size_t>(C)) : nullptr;
   for (int64_t i = r0; i < r1; ++i) {
     const float* s = p.student + i * C;
     const float* t = p.teacher + i * C;
     float* gs = p.grad_student ? p.grad_student + i * C : nullptr;
     float* gt = p.grad_teacher ? p.grad_teacher + i * C : nullptr;
     if (i + 1 < r1) {
-      prefetch_row<V>(s + C, C);
-      prefetch_row<V>(t + C, C);
+      prefetch_next<V>(s + C, C);
+      prefetch_next<V>(t + C, C);
     }
     // 1. maxima
-    const float ms = row_max<V>(s, C), mt = row_max<V>(t, C);
+    const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     if (mt == -std::numeric_limits<float>::infinity()) {  // fully masked teacher row
       p.row_loss[i] = 0.0f;
       zero_row(gs, C);
       zero_row(gt, C);
       continue;
     }
-    // 2. Zs = sum exp(b), Zt = sum exp(a)
-    auto z = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-      const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-      acc[0] = O::add(acc[0], O::exp(b));
-      acc[1] = O::add(acc[1], O::exp(a));
-    });
-    const float Zs = z[0], Zt = z[1];
-    const float logZs = std::log(Zs), logZt = std::log(Zt);
-    const float c = logZs - logZt;
-    const float rZs = 1.0f / Zs, rZt = 1.0f / Zt;
+    const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
 
-    if (p.divergence == Divergence::ForwardKL) {
-      // 3. acc = sum e_t (a - b + c); grad_s = T scale (p_s - p_t)
-      const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
-      auto l = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-        using O = decltype(o);
-        const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-        const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-        const auto es = O::exp(b), et = O::exp(a);
-        const auto d = O::add(O::sub(a, b), O::set1(c));
-        acc[0] = O::add(acc[0], O::pos_or_zero(et, O::mul(et, d)));
-        if (gs) {
-          const auto g = O::sub(O::mul(es, O::set1(ks * rZs)), O::mul(et, O::set1(ks * rZt)));
-          O::store(gs + j, g);
+    if (fkl || rkl) {
+      // 2. Zs = sum e_s, Zt = sum e_t, D = sum e_t (a - b) (forward) or sum e_s (b - a) (reverse),
+      //    M = number of masked teacher classes (reverse); e_s, e_t kept for pass 3.
+      float* esb = fkl ? gs : (gs ? gs : scr_s);
+      float* etb = fkl ? (gt ? gt : scr_t) : gt;
+      auto z = sweep_v<V, 4>(C, [&](auto L, int64_t j, R* acc) {
+        const R tv = L.ld(t + j, mt);
+        const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+        const R a = V::mul(V::sub(tv, vmt), vinvT);
+        const R es = V::exp(b), et = V::exp(a);
+        acc[0] = V::add(acc[0], L.keep(es));
+        acc[1] = V::add(acc[1], L.keep(et));
+        if (fkl) {
+          acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+        } else {
+          acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(es, V::mul(es, V::sub(b, a)))));
+          acc[3] = V::add(acc[3], L.keep(V::is_neg_inf(tv)));
         }
+        if (esb) L.st(esb + j, es);
+        if (etb) L.st(etb + j, et);
       });
-      const float kl = l[0] * rZt;
-      p.row_loss[i] = static_cast<float>(T2 * kl);
-      if (gt) {
-        // 4. grad_t = T scale p_t (log p_t - log p_s - KL)
-        const float kt = static_cast<float>(p.temperature * p.teacher_grad_scale) * rZt;
-        sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
-          using O = decltype(o);
-          const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-          const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-          const auto et = O::exp(a);
-          const auto d = O::add(O::sub(a, b), O::set1(c - kl));
-          O::store(gt + j, O::pos_or_zero(et, O::mul(et, O::mul(d, O::set1(kt)))));
+      const float Zs = z[0], Zt = z[1];
+      const float rZs = 1.0f / Zs, rZt = 1.0f / Zt;
+      const float c = std::log(Zs) - std::log(Zt);  // log Zs - log Zt
+      if (fkl) {
+        const float kl = z[2] * rZt + c;
+        p.row_loss[i] = static_cast<float>(T2 * kl);
+        if (!gs && !gt) continue;
+        // 3. grad_s = T scale (p_s - p_t); grad_t = T scale p_t (log p_t - log p_s - KL)
+        const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
+        const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) * rZt : 0.0f;
+        const R vks = V::set1(ks * rZs), vkt = V::set1(ks * rZt), vkt2 = V::set1(kt), vd = V::set1(c - kl);
+        sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+          const R et = L.ld0(etb + j);
+          if (gs) L.st(gs + j, V::sub(V::mul(L.ld0(gs + j), vks), V::mul(et, vkt)));
+          if (gt) {
+            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+            const R d = V::add(V::sub(a, b), vd);
+            L.st(gt + j, V::pos_or_zero(et, V::mul(et, V::mul(d, vkt2))));
+          }
         });
-      }
-    } else if (p.divergence == Divergence::ReverseKL) {
-      // 3. acc = sum e_s (b - a - c); masked = number of masked teacher classes (the student, with
-      //    finite logits, has mass on each of them, even where p_s underflows: KL = +inf).
-      auto l = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
-        using O = decltype(o);
-        const auto tv = O::load(t + j);
-        const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-        const auto a = O::mul(O::sub(tv, O::set1(mt)), O::set1(invT));
-        const auto es = O::exp(b);
-        const auto d = O::sub(O::sub(b, a), O::set1(c));
-        acc[0] = O::add(acc[0], O::pos_or_zero(es, O::mul(es, d)));
-        acc[1] = O::add(acc[1], O::is_neg_inf(tv));
-      });
-      const float kl = l[0] * rZs;
-      p.row_loss[i] = static_cast<float>(T2 * kl);
-      if (l[1] > 0.0f || !std::isfinite(kl)) {  // masked teacher class: +inf, no gradient
-        p.row_loss[i] = std::numeric_limits<float>::infinity();
-        zero_row(gs, C);
-        zero_row(gt, C);
-        continue;
-      }
-      if (gs || gt) {
-        // 4. grad_s = T scale p_s (log p_s - log p_t - KL); grad_t = T scale (p_t - p_s)
+      } else {
+        const float kl = z[2] * rZs - c;
+        p.row_loss[i] = static_cast<float>(T2 * kl);
+        if (z[3] > 0.0f || !std::isfinite(kl)) {  // masked teacher class: +inf, no gradient
+          p.row_loss[i] = std::numeric_limits<float>::infinity();
+          zero_row(gs, C);
+          zero_row(gt, C);
+          continue;
+        }
+        if (!gs && !gt) continue;
+        // 3. grad_s = T scale p_s (log p_s - log p_t - KL); grad_t = T scale (p_t - p_s)
         const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) * rZs : 0.0f;
         const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) : 0.0f;
-        sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
-          using O = decltype(o);
-          const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-          const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-          const auto es = O::exp(b);
+        const R vks = V::set1(ks), vd = V::set1(c + kl), vkt = V::set1(kt * rZt), vks2 = V::set1(kt * rZs);
+        sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+          const R es = L.ld0(esb + j);
+          if (gt) L.st(gt + j, V::sub(V::mul(L.ld0(gt + j), vkt), V::mul(es, vks2)));
           if (gs) {
-            const auto d = O::sub(O::sub(b, a), O::set1(c + kl));
-            O::store(gs + j, O::pos_or_zero(es, O::mul(es, O::mul(d, O::set1(ks)))));
-          }
-          if (gt) {
-            const auto et = O::exp(a);
-            O::store(gt + j, O::sub(O::mul(et, O::set1(kt * rZt)), O::mul(es, O::set1(kt * rZs))));
+            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+            const R d = V::sub(V::sub(b, a), vd);
+            L.st(gs + j, V::pos_or_zero(es, V::mul(es, V::mul(d, vks))));
           }
         });
       }
     } else {
-      // JSD. 3. K1 = KL(p_t || m), K2 = KL(p_s || m); zero-coefficient terms are skipped.
+      // JSD. 2. sums of exp; 3. K1 = KL(p_t || m), K2 = KL(p_s || m); zero-coefficient terms skipped.
+      auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
+        const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+        const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+        acc[0] = V::add(acc[0], L.keep(V::exp(b)));
+        acc[1] = V::add(acc[1], L.keep(V::exp(a)));
+      });
+      const float Zs = z[0], Zt = z[1];
+      const float logZs = std::log(Zs), logZt = std::log(Zt);
+      const float rZs = 1.0f / Zs, rZt = 1.0f / Zt;
       const bool use1 = beta != 0.0f, use2 = beta != 1.0f;
-      auto lp = [&](auto o, int64_t j, auto& pt, auto& ps, auto& lpt, auto& lps, auto& lm) {
-        using O = decltype(o);
-        const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-        const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-        pt = O::mul(O::exp(a), O::set1(rZt));
-        ps = O::mul(O::exp(b), O::set1(rZs));
-        lpt = O::sub(a, O::set1(logZt));
-        lps = O::sub(b, O::set1(logZs));
+      auto lp = [&](auto L, int64_t j, R& pt, R& ps, R& lpt, R& lps, R& lm) {
+        const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+        const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+        pt = V::mul(V::exp(a), V::set1(rZt));
+        ps = V::mul(V::exp(b), V::set1(rZs));
+        lpt = V::sub(a, V::set1(logZt));
+        lps = V::sub(b, V::set1(logZs));
         // m = p_s exactly at beta 0 and p_t exactly at beta 1 (loss and gradients exactly 0).
-        lm = beta == 0.0f ? lps : beta == 1.0f ? lpt : O::log(O::fma(pt, O::set1(beta), O::mul(ps, O::set1(1.0f - beta))));
+        lm = beta == 0.0f ? lps : beta == 1.0f ? lpt : V::log(V::fma(pt, V::set1(beta), V::mul(ps, V::set1(1.0f - beta))));
       };
-      auto l = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
-        using O = decltype(o);
-        typename O::R pt, ps, lpt, lps, lm;
-        lp(o, j, pt, ps, lpt, lps, lm);
-        if (use1) acc[0] = O::add(acc[0], O::pos_or_zero(pt, O::mul(pt, O::sub(lpt, lm))));
-        if (use2) acc[1] = O::add(acc[1], O::pos_or_zero(ps, O::mul(ps, O::sub(lps, lm))));
+      auto l = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
+        R pt, ps, lpt, lps, lm;
+        lp(L, j, pt, ps, lpt, lps, lm);
+        if (use1) acc[0] = V::add(acc[0], L.keep(V::pos_or_zero(pt, V::mul(pt, V::sub(lpt, lm)))));
+        if (use2) acc[1] = V::add(acc[1], L.keep(V::pos_or_zero(ps, V::mul(ps, V::sub(lps, lm)))));
       });
       const float K1 = use1 ? l[0] : 0.0f, K2 = use2 ? l[1] : 0.0f;
       p.row_loss[i] = static_cast<float>(T2 * ((use1 ? p.beta * K1 : 0.0) + (use2 ? (1.0 - p.beta) * K2 : 0.0)));
@@ -152,14 +152,11 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       float* gs2 = use2 ? gs : nullptr;
       float* gt2 = use1 ? gt : nullptr;
       if (gs2 || gt2) {
-        sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
-          using O = decltype(o);
-          typename O::R pt, ps, lpt, lps, lm;
-          lp(o, j, pt, ps, lpt, lps, lm);
-          if (gs2)
-            O::store(gs2 + j, O::pos_or_zero(ps, O::mul(O::mul(ps, O::set1(ks)), O::sub(O::sub(lps, lm), O::set1(K2)))));
-          if (gt2)
-            O::store(gt2 + j, O::pos_or_zero(pt, O::mul(O::mul(pt, O::set1(kt)), O::sub(O::sub(lpt, lm), O::set1(K1)))));
+        sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+          R pt, ps, lpt, lps, lm;
+          lp(L, j, pt, ps, lpt, lps, lm);
+          if (gs2) L.st(gs2 + j, V::pos_or_zero(ps, V::mul(V::mul(ps, V::set1(ks)), V::sub(V::sub(lps, lm), V::set1(K2)))));
+          if (gt2) L.st(gt2 + j, V::pos_or_zero(pt, V::mul(V::mul(pt, V::set1(kt)), V::sub(V::sub(lpt, lm), V::set1(K1)))));
         });
       }
     }

@@ -64,6 +64,76 @@ inline void zero_row(float* g, int64_t cols) {
     for (int64_t j = 0; j < cols; ++j) g[j] = 0.0f;
 }
 
+
+// Sweeps with a vector tail instead of single lanes: body(L, j, acc) where L is FullV<V> for whole
+// vectors and TailV<V> for the last cols % N columns. L.ld(p, fill) loads (lanes past the tail
+// read `fill`), L.ld0(p) loads with zeros past the tail, L.st(p, v) stores only the valid lanes,
+// L.keep(v) zeroes the lanes past the tail (apply it to every accumulated term). Each column's
+// arithmetic is that of a whole vector, so a row's result does not depend on where it sits.
+template <class V>
+struct FullV {
+  using R = typename V::R;
+  R ld(const float* p, float) const { return V::load(p); }
+  R ld0(const float* p) const { return V::load(p); }
+  void st(float* p, R v) const { V::store(p, v); }
+  R keep(R v) const { return v; }
+};
+template <class V>
+struct TailV {
+  using R = typename V::R;
+  typename V::M m;
+  int64_t n;
+  TailV(int64_t n_) : m(V::lt(V::cvt_f(V::iramp()), V::set1(static_cast<float>(n_)))), n(n_) {}
+  R ld(const float* p, float fill) const { return V::select(m, V::load_part(p, n), V::set1(fill)); }
+  R ld0(const float* p) const { return V::load_part(p, n); }
+  void st(float* p, R v) const { V::store_part(p, v, n); }
+  R keep(R v) const { return V::select(m, v, V::zero()); }
+};
+
+template <class V, int K, class Body>
+inline std::array<float, K> sweep_v(int64_t cols, Body&& body) {
+  using R = typename V::R;
+  R a[K > 0 ? K : 1], b[K > 0 ? K : 1];
+  for (int k = 0; k < K; ++k) a[k] = b[k] = V::zero();
+  int64_t j = 0;
+  for (; j + 2 * V::N <= cols; j += 2 * V::N) {
+    body(FullV<V>{}, j, a);
+    body(FullV<V>{}, j + V::N, b);
+  }
+  for (int k = 0; k < K; ++k) a[k] = V::add(a[k], b[k]);
+  if (j + V::N <= cols) {
+    body(FullV<V>{}, j, a);
+    j += V::N;
+  }
+  if (j < cols) body(TailV<V>(cols - j), j, a);
+  std::array<float, K> out{};
+  for (int k = 0; k < K; ++k) out[k] = V::hsum(a[k]);
+  return out;
+}
+
+// Row maximum with a vector tail (same value as row_max).
+template <class V>
+inline float row_max_v(const float* x, int64_t cols) {
+  using R = typename V::R;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  R a = V::set1(ninf), b = V::set1(ninf);
+  int64_t j = 0;
+  for (; j + 2 * V::N <= cols; j += 2 * V::N) {
+    a = V::max(a, V::load(x + j));
+    b = V::max(b, V::load(x + j + V::N));
+  }
+  a = V::max(a, b);
+  for (; j + V::N <= cols; j += V::N) a = V::max(a, V::load(x + j));
+  if (j < cols) a = V::max(a, TailV<V>(cols - j).ld(x + j, ninf));
+  return V::hmax(a);
+}
+
+// Prefetch the next row, only when it is long enough for the prefetches to pay.
+template <class V>
+inline void prefetch_next(const float* x, int64_t cols) {
+  if (cols >= 256) prefetch_row<V>(x, cols);
+}
+
 }  // namespace
 }  // namespace simd
 }  // namespace kd
