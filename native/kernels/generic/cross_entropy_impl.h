@@ -27,6 +27,7 @@ struct CeRow {
 
 template <class V>
 void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
   const int64_t C = p.cols;
   const float eps = static_cast<float>(p.label_smoothing);
   const double W = class_weight_sum(p.weight, C);
@@ -40,14 +41,17 @@ void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
       zero_row(g, C);
       continue;
     }
-    if (i + 1 < r1) prefetch_row<V>(x + C, C);
-    // 1-2.
-    const float m = row_max<V>(x, C);
-    auto z = sweep<V, 2>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      const auto d = O::sub(O::load(x + j), O::set1(m));
-      acc[0] = O::add(acc[0], O::exp(d));
-      if (eps != 0.0f) acc[1] = w ? O::fma(O::load(w + j), d, acc[1]) : O::add(acc[1], d);
+    if (i + 1 < r1) prefetch_next<V>(x + C, C);
+    // 1-2. (e = exp(x - m) kept in the gradient row for 3.)
+    const float m = row_max_v<V>(x, C);
+    const R vm = V::set1(m);
+    R te = V::zero();  // the tail's e
+    auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
+      const R d = V::sub(L.ld(x + j, m), vm);
+      const R e = V::exp(d);
+      acc[0] = V::add(acc[0], L.keep(e));
+      if (eps != 0.0f) acc[1] = (w ? V::fma(L.ld0(w + j), d, acc[1]) : V::add(acc[1], L.keep(d)));
+      if (g) L.put(g + j, te, e);
     });
     const float Z = z[0], S = z[1];
     const double logZ = std::log(static_cast<double>(Z));
@@ -60,14 +64,13 @@ void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
       const double coef = wy * (1.0 - p.label_smoothing) + p.label_smoothing * W / C;
       const float k1 = static_cast<float>(p.grad_scale * coef / Z);
       const float k2 = static_cast<float>(p.grad_scale * p.label_smoothing / C);
-      sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
-        using O = decltype(o);
-        const auto e = O::exp(O::sub(O::load(x + j), O::set1(m)));
-        auto gv = O::mul(e, O::set1(k1));
-        if (eps != 0.0f) gv = w ? O::sub(gv, O::mul(O::load(w + j), O::set1(k2))) : O::sub(gv, O::set1(k2));
-        O::store(g + j, gv);
+      const float gy = -static_cast<float>(p.grad_scale * wy * (1.0 - p.label_smoothing));
+      const R vk1 = V::set1(k1), vk2 = V::set1(k2);
+      sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+        R gv = V::mul(L.get(g + j, te), vk1);
+        if (eps != 0.0f) gv = w ? V::sub(gv, V::mul(L.ld0(w + j), vk2)) : V::sub(gv, vk2);
+        L.st(g + j, L.add_at(gv, y - j, gy));
       });
-      g[y] -= static_cast<float>(p.grad_scale * wy * (1.0 - p.label_smoothing));
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../../dispatch/thread_pool.h"
 #include "../kernels.h"
 #include "cross_entropy_impl.h"
 #include "sweep.h"
@@ -16,12 +17,17 @@ namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
 template <class V>
 void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
   const int64_t C = p.cols;
   const float invT = static_cast<float>(1.0 / p.temperature);
   const double T2 = p.temperature * p.temperature;
   const float eps = static_cast<float>(p.label_smoothing);
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
+  const bool t1 = invT == 1.0f;  // then exp(d / T) = exp(d): one student exp
+  // e_s^T goes to the gradient row, e_t and e_s^1 (T != 1) to per-thread scratch rows.
+  float* et_buf = p.grad ? scratch_of<float>(4, static_cast<size_t>(C)) : nullptr;
+  float* e1_buf = (p.grad && !t1) ? scratch_of<float>(5, static_cast<size_t>(C)) : nullptr;
   for (int64_t i = r0; i < r1; ++i) {
     const float* s = p.student + i * C;
     const float* t = p.teacher + i * C;
@@ -29,24 +35,37 @@ void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
     const int32_t y = p.labels[i];
     const bool hard = y != p.ignore_index;
     if (i + 1 < r1) {
-      prefetch_row<V>(s + C, C);
-      prefetch_row<V>(t + C, C);
+      prefetch_next<V>(s + C, C);
+      prefetch_next<V>(t + C, C);
     }
     // 1.
-    const float ms = row_max<V>(s, C), mt = row_max<V>(t, C);
+    const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     const bool soft = mt != -std::numeric_limits<float>::infinity();  // else fully masked: soft 0
     const bool smooth = hard && eps != 0.0f;
-    // 2.
-    auto z = sweep<V, 4>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      const auto d = O::sub(O::load(s + j), O::set1(ms));
-      const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-      acc[0] = O::add(acc[0], O::exp(O::mul(d, O::set1(invT))));
-      if (soft) acc[1] = O::add(acc[1], O::exp(a));
-      if (hard) acc[2] = O::add(acc[2], O::exp(d));
-      if (smooth) acc[3] = w ? O::fma(O::load(w + j), d, acc[3]) : O::add(acc[3], d);
+    const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
+    R tes = V::zero(), tet = V::zero(), te1 = V::zero();  // the tail's exps
+    // 2. ZsT, Zt, Z1, S and D = sum e_t (a - b); the exps are kept for 3.
+    auto z = sweep_v<V, 5>(C, [&](auto L, int64_t j, R* acc) {
+      const R d = V::sub(L.ld(s + j, ms), vms);
+      const R b = V::mul(d, vinvT);
+      const R esT = V::exp(b);
+      acc[0] = V::add(acc[0], L.keep(esT));
+      if (g) L.put(g + j, tes, esT);
+      if (soft) {
+        const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+        const R et = V::exp(a);
+        acc[1] = V::add(acc[1], L.keep(et));
+        acc[4] = V::add(acc[4], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+        if (g) L.put(et_buf + j, tet, et);
+      }
+      if (hard && !t1) {
+        const R e1 = V::exp(d);
+        acc[2] = V::add(acc[2], L.keep(e1));
+        if (g) L.put(e1_buf + j, te1, e1);
+      }
+      if (smooth) acc[3] = w ? V::fma(L.ld0(w + j), d, acc[3]) : V::add(acc[3], L.keep(d));
     });
-    const float ZsT = z[0], Zt = soft ? z[1] : 1.0f, Z1 = z[2], S = z[3];
+    const float ZsT = z[0], Zt = soft ? z[1] : 1.0f, Z1 = t1 ? z[0] : z[2], S = z[3];
     const float c = std::log(ZsT) - std::log(Zt);
     const float rZs = 1.0f / ZsT, rZt = 1.0f / Zt;
     // hard row
@@ -59,32 +78,24 @@ void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
     } else {
       p.hard_row[i] = 0.0f;
     }
-    // 3.
-    const float ks = (g && soft) ? static_cast<float>(p.temperature * p.soft_grad_scale) : 0.0f;
-    const float k1 = (g && hard)
+    p.soft_row[i] = soft ? static_cast<float>(T2 * (z[4] * rZt + c)) : 0.0f;
+    if (!g) continue;
+    // 3. grad = softScale T (p_s^T - p_t) + hardScale (coef p_s^1 - (eps / C) w - [c = y] ...)
+    const float ks = soft ? static_cast<float>(p.temperature * p.soft_grad_scale) : 0.0f;
+    const float k1 = hard
         ? static_cast<float>(p.hard_grad_scale * (wy * (1.0 - p.label_smoothing) + p.label_smoothing * W / C) / Z1)
         : 0.0f;
-    const float k2 = (g && smooth) ? static_cast<float>(p.hard_grad_scale * p.label_smoothing / C) : 0.0f;
-    auto l = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      const auto d = O::sub(O::load(s + j), O::set1(ms));
-      const auto b = O::mul(d, O::set1(invT));
-      const auto esT = O::exp(b);
-      typename O::R et = O::zero();
-      if (soft) {
-        const auto a = O::mul(O::sub(O::load(t + j), O::set1(mt)), O::set1(invT));
-        et = O::exp(a);
-        acc[0] = O::add(acc[0], O::pos_or_zero(et, O::mul(et, O::add(O::sub(a, b), O::set1(c)))));
-      }
-      if (g) {
-        auto gv = O::sub(O::mul(esT, O::set1(ks * rZs)), O::mul(et, O::set1(ks * rZt)));
-        if (hard) gv = O::fma(O::exp(d), O::set1(k1), gv);
-        if (smooth) gv = w ? O::sub(gv, O::mul(O::load(w + j), O::set1(k2))) : O::sub(gv, O::set1(k2));
-        O::store(g + j, gv);
-      }
+    const float k2 = smooth ? static_cast<float>(p.hard_grad_scale * p.label_smoothing / C) : 0.0f;
+    const float gy = -static_cast<float>(p.hard_grad_scale * wy * (1.0 - p.label_smoothing));
+    const R vks = V::set1(ks * rZs), vkt = V::set1(ks * rZt), vk1 = V::set1(k1), vk2 = V::set1(k2);
+    sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+      const R esT = L.get(g + j, tes);
+      R gv = V::mul(esT, vks);
+      if (soft) gv = V::sub(gv, V::mul(L.get(et_buf + j, tet), vkt));
+      if (hard) gv = V::fma(t1 ? esT : L.get(e1_buf + j, te1), vk1, gv);
+      if (smooth) gv = w ? V::sub(gv, V::mul(L.ld0(w + j), vk2)) : V::sub(gv, vk2);
+      L.st(g + j, hard ? L.add_at(gv, y - j, gy) : gv);
     });
-    p.soft_row[i] = soft ? static_cast<float>(T2 * (l[0] * rZt)) : 0.0f;
-    if (g && hard) g[y] -= static_cast<float>(p.hard_grad_scale * wy * (1.0 - p.label_smoothing));
   }
 }
 
