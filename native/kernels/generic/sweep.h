@@ -71,12 +71,28 @@ inline void zero_row(float* g, int64_t cols) {
 // L.keep(v) zeroes the lanes past the tail (apply it to every accumulated term). Each column's
 // arithmetic is that of a whole vector, so a row's result does not depend on where it sits.
 template <class V>
+inline typename V::R add_lane(typename V::R v, int64_t k, float add) {
+  if (k < 0 || k >= V::N) return v;
+  const typename V::R ramp = V::cvt_f(V::iramp()), kk = V::set1(static_cast<float>(k));
+  const typename V::R hit = V::select(V::lt(ramp, V::sub(kk, V::set1(0.5f))), V::zero(),
+                                      V::select(V::lt(ramp, V::add(kk, V::set1(0.5f))), V::set1(add), V::zero()));
+  return V::add(v, hit);
+}
+
+template <class V>
 struct FullV {
   using R = typename V::R;
   R ld(const float* p, float) const { return V::load(p); }
   R ld0(const float* p) const { return V::load(p); }
   void st(float* p, R v) const { V::store(p, v); }
   R keep(R v) const { return v; }
+  // Keep a value for a later pass: in the row p for whole vectors, in `slot` (a register or stack
+  // vector of the caller) for the tail, so no masked store is read back by a masked load (those do
+  // not forward from the store buffer: a stall per row that dominates short rows).
+  void put(float* p, R& slot, R v) const { V::store(p, v); (void)slot; }
+  R get(const float* p, const R& slot) const { (void)slot; return V::load(p); }
+  // v with `add` added in the lane of column k (relative to this vector), if k lies in it.
+  R add_at(R v, int64_t k, float add) const { return add_lane<V>(v, k, add); }
 };
 template <class V>
 struct TailV {
@@ -88,6 +104,9 @@ struct TailV {
   R ld0(const float* p) const { return V::load_part(p, n); }
   void st(float* p, R v) const { V::store_part(p, v, n); }
   R keep(R v) const { return V::select(m, v, V::zero()); }
+  void put(float*, R& slot, R v) const { slot = v; }
+  R get(const float*, const R& slot) const { return slot; }
+  R add_at(R v, int64_t k, float add) const { return add_lane<V>(v, k, add); }
 };
 
 template <class V, int K, class Body>
@@ -132,6 +151,28 @@ inline float row_max_v(const float* x, int64_t cols) {
 template <class V>
 inline void prefetch_next(const float* x, int64_t cols) {
   if (cols >= 256) prefetch_row<V>(x, cols);
+}
+
+
+// Short rows (cols < 2 N): kernels process a block of N rows at once, one row per lane, over a
+// column-major copy X[j N + l] of the block (lanes past the block's rows hold 0 and are never
+// written back). Each lane's arithmetic does not depend on the other lanes, so a row's result does
+// not depend on how the rows are split into blocks or chunks.
+template <class V>
+inline bool narrow_cols(int64_t cols) {
+  return cols < 2 * V::N;
+}
+template <class V>
+inline void gather_block(const float* x, int64_t C, int64_t nb, float* X) {
+  for (int64_t l = 0; l < nb; ++l)
+    for (int64_t j = 0; j < C; ++j) X[j * V::N + l] = x[l * C + j];
+  for (int64_t l = nb; l < V::N; ++l)
+    for (int64_t j = 0; j < C; ++j) X[j * V::N + l] = 0.0f;
+}
+template <class V>
+inline void scatter_block(const float* X, int64_t C, int64_t nb, float* x) {
+  for (int64_t l = 0; l < nb; ++l)
+    for (int64_t j = 0; j < C; ++j) x[l * C + j] = X[j * V::N + l];
 }
 
 }  // namespace
