@@ -16,8 +16,76 @@ namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
+// Forward KL over short rows, N rows at a time (see narrow_cols in sweep.h): same steps as the
+// row path, vertically.
+template <class V>
+void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
+  constexpr int N = V::N;
+  const int64_t C = p.cols;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const double T2 = p.temperature * p.temperature;
+  const R vinvT = V::set1(static_cast<float>(1.0 / p.temperature));
+  float* S = scratch_of<float>(6, static_cast<size_t>(4 * C * N));
+  float* Tt = S + C * N;
+  float* ES = Tt + C * N;
+  float* ET = ES + C * N;
+  float* gs0 = p.grad_student;
+  float* gt0 = p.grad_teacher;
+  const float ks = gs0 ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
+  const float kt = gt0 ? static_cast<float>(p.temperature * p.teacher_grad_scale) : 0.0f;
+  for (int64_t i0 = r0; i0 < r1; i0 += N) {
+    const int64_t nb = r1 - i0 < N ? r1 - i0 : N;
+    gather_block<V>(p.student + i0 * C, C, nb, S);
+    gather_block<V>(p.teacher + i0 * C, C, nb, Tt);
+    R ms = V::set1(ninf), mt = V::set1(ninf);
+    for (int64_t j = 0; j < C; ++j) {
+      ms = V::max(ms, V::load(S + j * N));
+      mt = V::max(mt, V::load(Tt + j * N));
+    }
+    R Zs = V::zero(), Zt = V::zero(), D = V::zero();
+    for (int64_t j = 0; j < C; ++j) {
+      const R b = V::mul(V::sub(V::load(S + j * N), ms), vinvT);
+      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
+      const R es = V::exp(b), et = V::exp(a);
+      Zs = V::add(Zs, es);
+      Zt = V::add(Zt, et);
+      D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
+      V::store(ES + j * N, es);
+      V::store(ET + j * N, et);
+    }
+    const auto live = V::lt(V::set1(ninf), mt);  // not a fully masked teacher row
+    const R rZs = V::div(V::set1(1.0f), Zs), rZt = V::div(V::set1(1.0f), Zt);
+    const R c = V::sub(V::log(Zs), V::log(Zt));
+    const R kl = V::select(live, V::add(V::mul(D, rZt), c), V::zero());
+    float klv[N];
+    V::store(klv, kl);
+    for (int64_t l = 0; l < nb; ++l) p.row_loss[i0 + l] = static_cast<float>(T2 * klv[l]);
+    if (gs0) {
+      const R vks = V::mul(V::set1(ks), rZs), vkt = V::mul(V::set1(ks), rZt);
+      for (int64_t j = 0; j < C; ++j) {
+        const R g = V::sub(V::mul(V::load(ES + j * N), vks), V::mul(V::load(ET + j * N), vkt));
+        V::store(ES + j * N, V::select(live, g, V::zero()));
+      }
+      scatter_block<V>(ES, C, nb, gs0 + i0 * C);
+    }
+    if (gt0) {
+      const R vkt = V::mul(V::set1(kt), rZt), vd = V::sub(c, kl);
+      for (int64_t j = 0; j < C; ++j) {
+        const R b = V::mul(V::sub(V::load(S + j * N), ms), vinvT);
+        const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
+        const R et = V::load(ET + j * N);
+        const R g = V::pos_or_zero(et, V::mul(et, V::mul(V::add(V::sub(a, b), vd), vkt)));
+        V::store(ET + j * N, V::select(live, g, V::zero()));
+      }
+      scatter_block<V>(ET, C, nb, gt0 + i0 * C);
+    }
+  }
+}
+
 template <class V>
 void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
+  if (p.divergence == Divergence::ForwardKL && narrow_cols<V>(p.cols)) return softmax_kl_fkl_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;
   const float invT = static_cast<float>(1.0 / p.temperature);
@@ -52,6 +120,7 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       //    M = number of masked teacher classes (reverse); e_s, e_t kept for pass 3.
       float* esb = fkl ? gs : (gs ? gs : scr_s);
       float* etb = fkl ? (gt ? gt : scr_t) : gt;
+      R tes = V::zero(), tet = V::zero();  // the tail's e_s, e_t
       auto z = sweep_v<V, 4>(C, [&](auto L, int64_t j, R* acc) {
         const R tv = L.ld(t + j, mt);
         const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
@@ -65,8 +134,8 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
           acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(es, V::mul(es, V::sub(b, a)))));
           acc[3] = V::add(acc[3], L.keep(V::is_neg_inf(tv)));
         }
-        if (esb) L.st(esb + j, es);
-        if (etb) L.st(etb + j, et);
+        if (esb) L.put(esb + j, tes, es);
+        if (etb) L.put(etb + j, tet, et);
       });
       const float Zs = z[0], Zt = z[1];
       const float rZs = 1.0f / Zs, rZt = 1.0f / Zt;
@@ -80,8 +149,8 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) * rZt : 0.0f;
         const R vks = V::set1(ks * rZs), vkt = V::set1(ks * rZt), vkt2 = V::set1(kt), vd = V::set1(c - kl);
         sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
-          const R et = L.ld0(etb + j);
-          if (gs) L.st(gs + j, V::sub(V::mul(L.ld0(gs + j), vks), V::mul(et, vkt)));
+          const R et = L.get(etb + j, tet);
+          if (gs) L.st(gs + j, V::sub(V::mul(L.get(gs + j, tes), vks), V::mul(et, vkt)));
           if (gt) {
             const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
             const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
@@ -104,8 +173,8 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) : 0.0f;
         const R vks = V::set1(ks), vd = V::set1(c + kl), vkt = V::set1(kt * rZt), vks2 = V::set1(kt * rZs);
         sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
-          const R es = L.ld0(esb + j);
-          if (gt) L.st(gt + j, V::sub(V::mul(L.ld0(gt + j), vkt), V::mul(es, vks2)));
+          const R es = L.get(esb + j, tes);
+          if (gt) L.st(gt + j, V::sub(V::mul(L.get(gt + j, tet), vkt), V::mul(es, vks2)));
           if (gs) {
             const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
             const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
