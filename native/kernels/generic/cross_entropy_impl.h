@@ -4,7 +4,9 @@
 //    grad_c = scale ((w_y (1 - eps) + eps W / C) p_c - (eps / C) w_c - [c = y] w_y (1 - eps)).
 #pragma once
 #include <cmath>
+#include <limits>
 
+#include "../../dispatch/thread_pool.h"
 #include "../kernels.h"
 #include "sweep.h"
 
@@ -25,8 +27,74 @@ struct CeRow {
   float m = 0, Z = 0, S = 0;  // max, sum exp(x - m), sum w (x - m) (smoothing only)
 };
 
+// Cross-entropy over short rows, N rows at a time (see narrow_cols in sweep.h): the same steps
+// vertically, with log Z from the vector log and the per-row constants computed per lane.
+template <class V>
+void cross_entropy_narrow(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
+  constexpr int N = V::N;
+  const int64_t C = p.cols;
+  const float eps = static_cast<float>(p.label_smoothing);
+  const double W = class_weight_sum(p.weight, C);
+  const float* w = p.weight;
+  float* X = scratch_of<float>(6, static_cast<size_t>(2 * C * N));
+  float* E = X + C * N;
+  float mv[N], lzv[N], sv[N], k1v[N], k2v[N], zv[N];
+  for (int64_t i0 = r0; i0 < r1; i0 += N) {
+    const int64_t nb = r1 - i0 < N ? r1 - i0 : N;
+    gather_block<V>(p.logits + i0 * C, C, nb, X);
+    R m = V::set1(-std::numeric_limits<float>::infinity());
+    for (int64_t j = 0; j < C; ++j) m = V::max(m, V::load(X + j * N));
+    R Z = V::zero(), S = V::zero();
+    for (int64_t j = 0; j < C; ++j) {
+      const R d = V::sub(V::load(X + j * N), m);
+      const R e = V::exp(d);
+      Z = V::add(Z, e);
+      if (eps != 0.0f) S = w ? V::fma(V::set1(w[j]), d, S) : V::add(S, d);
+      V::store(E + j * N, e);
+    }
+    V::store(mv, m);
+    V::store(zv, Z);
+    V::store(lzv, V::log(Z));
+    V::store(sv, S);
+    for (int64_t l = 0; l < N; ++l) k1v[l] = k2v[l] = 0.0f;
+    for (int64_t l = 0; l < nb; ++l) {
+      const int64_t i = i0 + l;
+      const int32_t y = p.labels[i];
+      if (y == p.ignore_index) {
+        p.row_loss[i] = 0.0f;
+        continue;
+      }
+      const double logZ = lzv[l];
+      const double wy = w ? w[y] : 1.0;
+      double loss = wy * (1.0 - p.label_smoothing) * (logZ - (static_cast<double>(p.logits[i * C + y]) - mv[l]));
+      if (eps != 0.0f) loss += p.label_smoothing / C * (W * logZ - sv[l]);
+      p.row_loss[i] = static_cast<float>(loss);
+      const double coef = wy * (1.0 - p.label_smoothing) + p.label_smoothing * W / C;
+      k1v[l] = static_cast<float>(p.grad_scale * coef / zv[l]);
+      k2v[l] = static_cast<float>(p.grad_scale * p.label_smoothing / C);
+    }
+    if (!p.grad) continue;
+    const R vk1 = V::load(k1v), vk2 = V::load(k2v);
+    for (int64_t j = 0; j < C; ++j) {
+      R gv = V::mul(V::load(E + j * N), vk1);
+      if (eps != 0.0f) gv = w ? V::sub(gv, V::mul(V::set1(w[j]), vk2)) : V::sub(gv, vk2);
+      V::store(E + j * N, gv);
+    }
+    scatter_block<V>(E, C, nb, p.grad + i0 * C);
+    for (int64_t l = 0; l < nb; ++l) {
+      const int64_t i = i0 + l;
+      const int32_t y = p.labels[i];
+      if (y == p.ignore_index) continue;
+      const double wy = w ? w[y] : 1.0;
+      p.grad[i * C + y] += -static_cast<float>(p.grad_scale * wy * (1.0 - p.label_smoothing));
+    }
+  }
+}
+
 template <class V>
 void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
+  if (narrow_cols<V>(p.cols)) return cross_entropy_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;
   const float eps = static_cast<float>(p.label_smoothing);
