@@ -109,12 +109,13 @@ void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
       zero_row(g, C);
       continue;
     }
-    if (i + 1 < r1) prefetch_next<V>(x + C, C);
+    const float* nx = (i + 1 < r1 && C >= 256) ? x + C : nullptr;  // next row, prefetched in 1-2
     // 1-2. (e = exp(x - m) kept in the gradient row for 3.)
     const float m = row_max_v<V>(x, C);
     const R vm = V::set1(m);
     R te = V::zero();  // the tail's e
     auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
+      if (nx) __builtin_prefetch(nx + j, 0, 3);
       const R d = V::sub(L.ld(x + j, m), vm);
       const R e = V::exp(d);
       acc[0] = V::add(acc[0], L.keep(e));

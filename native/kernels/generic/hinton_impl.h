@@ -15,8 +15,114 @@ namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
+// Hinton over short rows, N rows at a time (see narrow_cols in sweep.h): the same steps vertically;
+// per-row constants per lane (zero for a lane without a soft or a hard term).
+template <class V>
+void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
+  constexpr int N = V::N;
+  const int64_t C = p.cols;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const float invT = static_cast<float>(1.0 / p.temperature);
+  const double T2 = p.temperature * p.temperature;
+  const float eps = static_cast<float>(p.label_smoothing);
+  const double W = class_weight_sum(p.weight, C);
+  const float* w = p.weight;
+  const bool t1 = invT == 1.0f;
+  const R vinvT = V::set1(invT);
+  float* S = scratch_of<float>(6, static_cast<size_t>(5 * C * N));
+  float* Tt = S + C * N;
+  float* ES = Tt + C * N;
+  float* ET = ES + C * N;
+  float* E1 = t1 ? ES : ET + C * N;
+  float msv[N], zsv[N], ztv[N], z1v[N], lz1v[N], sv[N], cv[N], dv[N], live_v[N];
+  float ksv[N], ktv[N], k1v[N], k2v[N];
+  for (int64_t i0 = r0; i0 < r1; i0 += N) {
+    const int64_t nb = r1 - i0 < N ? r1 - i0 : N;
+    gather_block<V>(p.student + i0 * C, C, nb, S);
+    gather_block<V>(p.teacher + i0 * C, C, nb, Tt);
+    R ms = V::set1(ninf), mt = V::set1(ninf);
+    for (int64_t j = 0; j < C; ++j) {
+      ms = V::max(ms, V::load(S + j * N));
+      mt = V::max(mt, V::load(Tt + j * N));
+    }
+    const auto live = V::lt(V::set1(ninf), mt);  // a soft term (teacher row not fully masked)
+    R ZsT = V::zero(), Zt = V::zero(), Z1 = V::zero(), Sm = V::zero(), D = V::zero();
+    for (int64_t j = 0; j < C; ++j) {
+      const R d = V::sub(V::load(S + j * N), ms);
+      const R b = V::mul(d, vinvT);
+      const R esT = V::exp(b);
+      ZsT = V::add(ZsT, esT);
+      V::store(ES + j * N, esT);
+      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
+      const R et = V::select(live, V::exp(a), V::zero());
+      Zt = V::add(Zt, et);
+      D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
+      V::store(ET + j * N, et);
+      if (!t1) {
+        const R e1 = V::exp(d);
+        Z1 = V::add(Z1, e1);
+        V::store(E1 + j * N, e1);
+      }
+      if (eps != 0.0f) Sm = w ? V::fma(V::set1(w[j]), d, Sm) : V::add(Sm, d);
+    }
+    if (t1) Z1 = ZsT;
+    Zt = V::select(live, Zt, V::set1(1.0f));
+    V::store(msv, ms);
+    V::store(zsv, ZsT);
+    V::store(ztv, Zt);
+    V::store(z1v, Z1);
+    V::store(lz1v, V::log(Z1));
+    V::store(sv, Sm);
+    V::store(cv, V::sub(V::log(ZsT), V::log(Zt)));
+    V::store(dv, D);
+    V::store(live_v, V::select(live, V::set1(1.0f), V::zero()));
+    for (int64_t l = 0; l < N; ++l) ksv[l] = ktv[l] = k1v[l] = k2v[l] = 0.0f;
+    for (int64_t l = 0; l < nb; ++l) {
+      const int64_t i = i0 + l;
+      const int32_t y = p.labels[i];
+      const bool hard = y != p.ignore_index, soft = live_v[l] != 0.0f, smooth = hard && eps != 0.0f;
+      const float rZs = 1.0f / zsv[l], rZt = 1.0f / ztv[l];
+      const double wy = hard ? (w ? w[y] : 1.0) : 0.0;
+      if (hard) {
+        const double logZ1 = lz1v[l];
+        double h = wy * (1.0 - p.label_smoothing) * (logZ1 - (static_cast<double>(p.student[i * C + y]) - msv[l]));
+        if (smooth) h += p.label_smoothing / C * (W * logZ1 - sv[l]);
+        p.hard_row[i] = static_cast<float>(h);
+      } else {
+        p.hard_row[i] = 0.0f;
+      }
+      p.soft_row[i] = soft ? static_cast<float>(T2 * (dv[l] * rZt + cv[l])) : 0.0f;
+      const float ks = soft ? static_cast<float>(p.temperature * p.soft_grad_scale) : 0.0f;
+      ksv[l] = ks * rZs;
+      ktv[l] = ks * rZt;
+      k1v[l] = hard ? static_cast<float>(p.hard_grad_scale * (wy * (1.0 - p.label_smoothing) + p.label_smoothing * W / C) / z1v[l])
+                    : 0.0f;
+      k2v[l] = smooth ? static_cast<float>(p.hard_grad_scale * p.label_smoothing / C) : 0.0f;
+    }
+    if (!p.grad) continue;
+    const R vks = V::load(ksv), vkt = V::load(ktv), vk1 = V::load(k1v), vk2 = V::load(k2v);
+    for (int64_t j = 0; j < C; ++j) {
+      R gv = V::mul(V::load(ES + j * N), vks);
+      gv = V::sub(gv, V::mul(V::load(ET + j * N), vkt));
+      gv = V::fma(V::load(E1 + j * N), vk1, gv);
+      if (eps != 0.0f) gv = w ? V::sub(gv, V::mul(V::set1(w[j]), vk2)) : V::sub(gv, vk2);
+      V::store(S + j * N, gv);
+    }
+    scatter_block<V>(S, C, nb, p.grad + i0 * C);
+    for (int64_t l = 0; l < nb; ++l) {
+      const int64_t i = i0 + l;
+      const int32_t y = p.labels[i];
+      if (y == p.ignore_index) continue;
+      const double wy = w ? w[y] : 1.0;
+      p.grad[i * C + y] += -static_cast<float>(p.hard_grad_scale * wy * (1.0 - p.label_smoothing));
+    }
+  }
+}
+
 template <class V>
 void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
+  if (narrow_cols<V>(p.cols)) return hinton_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;
   const float invT = static_cast<float>(1.0 / p.temperature);
@@ -34,10 +140,8 @@ void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
     float* g = p.grad ? p.grad + i * C : nullptr;
     const int32_t y = p.labels[i];
     const bool hard = y != p.ignore_index;
-    if (i + 1 < r1) {
-      prefetch_next<V>(s + C, C);
-      prefetch_next<V>(t + C, C);
-    }
+    const float* ns = (i + 1 < r1 && C >= 256) ? s + C : nullptr;  // next row, prefetched in 2
+    const float* nt = t + C;
     // 1.
     const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     const bool soft = mt != -std::numeric_limits<float>::infinity();  // else fully masked: soft 0
@@ -46,6 +150,10 @@ void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
     R tes = V::zero(), tet = V::zero(), te1 = V::zero();  // the tail's exps
     // 2. ZsT, Zt, Z1, S and D = sum e_t (a - b); the exps are kept for 3.
     auto z = sweep_v<V, 5>(C, [&](auto L, int64_t j, R* acc) {
+      if (ns) {
+        __builtin_prefetch(ns + j, 0, 3);
+        __builtin_prefetch(nt + j, 0, 3);
+      }
       const R d = V::sub(L.ld(s + j, ms), vms);
       const R b = V::mul(d, vinvT);
       const R esT = V::exp(b);

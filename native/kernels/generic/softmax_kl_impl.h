@@ -101,10 +101,10 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     const float* t = p.teacher + i * C;
     float* gs = p.grad_student ? p.grad_student + i * C : nullptr;
     float* gt = p.grad_teacher ? p.grad_teacher + i * C : nullptr;
-    if (i + 1 < r1) {
-      prefetch_next<V>(s + C, C);
-      prefetch_next<V>(t + C, C);
-    }
+    // The next row is prefetched during pass 2 (one line per vector, spread over the compute),
+    // so pass 1 of the next row finds it in cache.
+    const float* ns = (i + 1 < r1 && C >= 256) ? s + C : nullptr;
+    const float* nt = t + C;
     // 1. maxima
     const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     if (mt == -std::numeric_limits<float>::infinity()) {  // fully masked teacher row
@@ -122,6 +122,10 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       float* etb = fkl ? (gt ? gt : scr_t) : gt;
       R tes = V::zero(), tet = V::zero();  // the tail's e_s, e_t
       auto z = sweep_v<V, 4>(C, [&](auto L, int64_t j, R* acc) {
+        if (ns) {
+          __builtin_prefetch(ns + j, 0, 3);
+          __builtin_prefetch(nt + j, 0, 3);
+        }
         const R tv = L.ld(t + j, mt);
         const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
         const R a = V::mul(V::sub(tv, vmt), vinvT);
