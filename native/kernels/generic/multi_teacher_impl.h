@@ -17,6 +17,7 @@ namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
 template <class V>
 void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
+  using R = typename V::R;
   const int64_t C = p.cols;
   const int K = p.k;
   const float T = static_cast<float>(p.temperature);
@@ -32,24 +33,23 @@ void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
     const float* s = p.student + i * C;
     float* gs = p.grad_student ? p.grad_student + i * C : nullptr;
     // 1-2.
-    const float ms = row_max<V>(s, C);
-    auto zs = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      acc[0] = O::add(acc[0], O::exp(O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT))));
+    const float ms = row_max_v<V>(s, C);
+    auto zs = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
+      acc[0] = V::add(acc[0], L.keep(V::exp(V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT)))));
     });
     const float logZs = std::log(zs[0]), rZs = 1.0f / zs[0];
     for (int k = 0; k < K; ++k) {
       const float* t = p.teachers[k] + i * C;
-      mt[k] = row_max<V>(t, C);
+      mt[k] = row_max_v<V>(t, C);
       if (mt[k] == -std::numeric_limits<float>::infinity()) {
         coef[k] = 0.0f;
         rZt[k] = 0.0f;
         mt[k] = 0.0f;
         continue;
       }
-      auto zt = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-        using O = decltype(o);
-        acc[0] = O::add(acc[0], O::exp(O::mul(O::sub(O::load(t + j), O::set1(mt[k])), O::set1(invT))));
+      const float mk = mt[k];
+      auto zt = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
+        acc[0] = V::add(acc[0], L.keep(V::exp(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)))));
       });
       rZt[k] = 1.0f / zt[0];
       coef[k] = static_cast<float>(p.weights[k]) * rZt[k];
@@ -64,19 +64,18 @@ void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
     }
     // 3.
     const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
-    auto l = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-      using O = decltype(o);
-      auto q = O::zero();
+    auto l = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
+      R q = V::zero();
       for (int k = 0; k < K; ++k) {
         if (coef[k] == 0.0f) continue;
-        const auto a = O::mul(O::sub(O::load(p.teachers[k] + i * C + j), O::set1(mt[k])), O::set1(invT));
-        q = O::fma(O::exp(a), O::set1(coef[k]), q);
+        const R a = V::mul(V::sub(L.ld(p.teachers[k] + i * C + j, mt[k]), V::set1(mt[k])), V::set1(invT));
+        q = V::fma(V::exp(a), V::set1(coef[k]), q);
       }
-      const auto b = O::mul(O::sub(O::load(s + j), O::set1(ms)), O::set1(invT));
-      const auto gv = O::sub(O::log(q), O::sub(b, O::set1(logZs)));
-      acc[0] = O::add(acc[0], O::pos_or_zero(q, O::mul(q, gv)));
-      if (gs) O::store(gs + j, O::mul(O::sub(O::mul(O::exp(b), O::set1(rZs)), q), O::set1(ks)));
-      if (any_tgrad) O::store(gbuf + j, gv);
+      const R b = V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT));
+      const R gv = V::sub(V::log(q), V::sub(b, V::set1(logZs)));
+      acc[0] = V::add(acc[0], L.keep(V::pos_or_zero(q, V::mul(q, gv))));
+      if (gs) L.st(gs + j, V::mul(V::sub(V::mul(V::exp(b), V::set1(rZs)), q), V::set1(ks)));
+      if (any_tgrad) L.st(gbuf + j, gv);
     });
     p.row_loss[i] = static_cast<float>(T2 * l[0]);
     if (!any_tgrad) continue;
@@ -89,18 +88,20 @@ void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
         continue;
       }
       const float* t = p.teachers[k] + i * C;
-      auto dot = sweep<V, 1>(C, [&](auto o, int64_t j, auto* acc) {
-        using O = decltype(o);
-        const auto e = O::exp(O::mul(O::sub(O::load(t + j), O::set1(mt[k])), O::set1(invT)));
-        acc[0] = O::add(acc[0], O::pos_or_zero(e, O::mul(e, O::load(gbuf + j))));
+      // e_k is kept in the gradient row between the dot product and the gradient (one exp each).
+      const float mk = mt[k];
+      R te = V::zero();
+      auto dot = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
+        const R e = V::exp(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)));
+        acc[0] = V::add(acc[0], L.keep(V::pos_or_zero(e, V::mul(e, L.ld0(gbuf + j)))));
+        L.put(gt + j, te, e);
       });
       const float dk = dot[0] * rZt[k];
       const float kk = static_cast<float>(p.temperature * p.teacher_grad_scales[k] * p.weights[k]) * rZt[k];
-      sweep<V, 0>(C, [&](auto o, int64_t j, auto*) {
-        using O = decltype(o);
-        const auto e = O::exp(O::mul(O::sub(O::load(t + j), O::set1(mt[k])), O::set1(invT)));
-        const auto d = O::sub(O::load(gbuf + j), O::set1(dk));
-        O::store(gt + j, O::pos_or_zero(e, O::mul(O::mul(e, O::set1(kk)), d)));
+      sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
+        const R e = L.get(gt + j, te);
+        const R d = V::sub(L.ld0(gbuf + j), V::set1(dk));
+        L.st(gt + j, V::pos_or_zero(e, V::mul(V::mul(e, V::set1(kk)), d)));
       });
     }
   }
