@@ -83,6 +83,107 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
   }
 }
 
+// Forward KL over a long row (cols >= kFklBlockedCols), in blocks of kFklBlock columns: per block
+// the maxima, then e_s, e_t relative to the block maxima (kept, as in the row path), the block sums
+// and D_b = sum e_t (a_b - b_b); the blocks are then combined with the factors exp((m_b - m) / T),
+// so each element is read from memory once for pass 1-2 while its block is in L1.
+constexpr int64_t kFklBlock = 2048;
+constexpr int64_t kFklBlockedCols = 4 * kFklBlock;
+
+template <class V>
+void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_row, float* scr_t) {
+  using R = typename V::R;
+  const int64_t C = p.cols;
+  const float ninf = -std::numeric_limits<float>::infinity();
+  const float invT = static_cast<float>(1.0 / p.temperature);
+  const double T2 = p.temperature * p.temperature;
+  const float* s = p.student + i * C;
+  const float* t = p.teacher + i * C;
+  float* gs = p.grad_student ? p.grad_student + i * C : nullptr;
+  float* gt = p.grad_teacher ? p.grad_teacher + i * C : nullptr;
+  float* esb = gs;
+  float* etb = gt ? gt : scr_t;
+  const int64_t nblk = (C + kFklBlock - 1) / kFklBlock;
+  float* st = scratch_of<float>(7, static_cast<size_t>(8 * nblk));  // per block: ms, mt, Zs, Zt, D, fs, ft
+  const R vinvT = V::set1(invT);
+  R tes = V::zero(), tet = V::zero();  // the last block's tail
+  for (int64_t bk = 0; bk < nblk; ++bk) {
+    const int64_t j0 = bk * kFklBlock, n = C - j0 < kFklBlock ? C - j0 : kFklBlock;
+    const bool pf = !(last_row && bk + 1 == nblk);
+    const float* ps = s + j0 + n;  // the next block (of this row or the next one)
+    const float* pt = t + j0 + n;
+    const float msb = row_max_v<V>(s + j0, n), mtb_raw = row_max_v<V>(t + j0, n);
+    const bool live = mtb_raw != ninf;
+    const float mtb = live ? mtb_raw : 0.0f;  // a dead block: a = -inf, e_t = 0
+    const R vms = V::set1(msb), vmt = V::set1(mtb);
+    auto z = sweep_v<V, 3>(n, [&](auto L, int64_t j, R* acc) {
+      if (pf) {
+        __builtin_prefetch(ps + j, 0, 3);
+        __builtin_prefetch(pt + j, 0, 3);
+      }
+      const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vinvT);
+      const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vinvT);
+      const R es = V::exp(b), et = V::exp(a);
+      acc[0] = V::add(acc[0], L.keep(es));
+      acc[1] = V::add(acc[1], L.keep(et));
+      acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+      if (esb) L.put(esb + j0 + j, tes, es);
+      L.put(etb + j0 + j, tet, et);
+    });
+    float* sb = st + 8 * bk;
+    sb[0] = msb, sb[1] = live ? mtb : ninf, sb[2] = z[0], sb[3] = z[1], sb[4] = z[2];
+  }
+  float ms = ninf, mt = ninf;
+  for (int64_t bk = 0; bk < nblk; ++bk) {
+    ms = st[8 * bk] > ms ? st[8 * bk] : ms;
+    mt = st[8 * bk + 1] > mt ? st[8 * bk + 1] : mt;
+  }
+  if (mt == ninf) {  // fully masked teacher row
+    p.row_loss[i] = 0.0f;
+    zero_row(gs, C);
+    zero_row(gt, C);
+    return;
+  }
+  double Zs = 0, Zt = 0, D = 0;
+  for (int64_t bk = 0; bk < nblk; ++bk) {
+    float* sb = st + 8 * bk;
+    const bool live = sb[1] != ninf;
+    sb[5] = std::exp((sb[0] - ms) * invT);
+    sb[6] = live ? std::exp((sb[1] - mt) * invT) : 0.0f;
+    sb[7] = live ? ((sb[1] - mt) - (sb[0] - ms)) * invT : 0.0f;  // (a - b) - (a_b - b_b)
+    Zs += static_cast<double>(sb[5]) * sb[2];
+    if (live) {
+      Zt += static_cast<double>(sb[6]) * sb[3];
+      D += static_cast<double>(sb[6]) * (static_cast<double>(sb[4]) + static_cast<double>(sb[3]) * sb[7]);
+    }
+  }
+  const float c = static_cast<float>(std::log(Zs) - std::log(Zt));
+  const float kl = static_cast<float>(D / Zt) + c;
+  p.row_loss[i] = static_cast<float>(T2 * kl);
+  if (!gs && !gt) return;
+  const float rZs = static_cast<float>(1.0 / Zs), rZt = static_cast<float>(1.0 / Zt);
+  const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
+  const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) * rZt : 0.0f;
+  for (int64_t bk = 0; bk < nblk; ++bk) {
+    const int64_t j0 = bk * kFklBlock, n = C - j0 < kFklBlock ? C - j0 : kFklBlock;
+    const float* sb = st + 8 * bk;
+    const R vks = V::set1(ks * rZs * sb[5]), vkt = V::set1(ks * rZt * sb[6]), vft = V::set1(sb[6]);
+    const float msb = sb[0], mtb = sb[1] != ninf ? sb[1] : 0.0f;
+    const R vms = V::set1(msb), vmt = V::set1(mtb), vd = V::set1(sb[7] + c - kl), vkt2 = V::set1(kt);
+    sweep_v<V, 0>(n, [&](auto L, int64_t j, R*) {
+      const R et = L.get(etb + j0 + j, tet);
+      if (gs) L.st(gs + j0 + j, V::sub(V::mul(L.get(gs + j0 + j, tes), vks), V::mul(et, vkt)));
+      if (gt) {
+        const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vinvT);
+        const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vinvT);
+        const R etg = V::mul(et, vft);
+        const R d = V::add(V::sub(a, b), vd);
+        L.st(gt + j0 + j, V::pos_or_zero(etg, V::mul(etg, V::mul(d, vkt2))));
+      }
+    });
+  }
+}
+
 template <class V>
 void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
   if (p.divergence == Divergence::ForwardKL && narrow_cols<V>(p.cols)) return softmax_kl_fkl_narrow<V>(p, r0, r1);
@@ -96,6 +197,11 @@ void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
   // they are wanted, else in per-thread scratch rows.
   float* scr_s = (rkl && !p.grad_student && p.grad_teacher) ? scratch_of<float>(4, static_cast<size_t>(C)) : nullptr;
   float* scr_t = (fkl && !p.grad_teacher && p.grad_student) ? scratch_of<float>(5, static_cast<size_t>(C)) : nullptr;
+  if (fkl && C >= kFklBlockedCols) {
+    float* scr = p.grad_teacher ? nullptr : scratch_of<float>(5, static_cast<size_t>(C));
+    for (int64_t i = r0; i < r1; ++i) softmax_kl_fkl_row_blocked<V>(p, i, i + 1 == r1, scr);
+    return;
+  }
   for (int64_t i = r0; i < r1; ++i) {
     const float* s = p.student + i * C;
     const float* t = p.teacher + i * C;
