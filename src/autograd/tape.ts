@@ -103,9 +103,8 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
           release(gi);
           return;
         }
-        const s = fromStorage(inp.backend, inp.backend.zeros(inp.size, 'float32'), inp.shape);
-        inp.backend.addInPlace(s.storage, prev.storage, inp.size);
-        inp.backend.addInPlace(s.storage, gi.storage, inp.size);
+        const full = (t: Tensor) => ({ storage: t.storage, rowStride: inp.size, colStride: 1 });
+        const s = fromStorage(inp.backend, inp.backend.binary('add', full(prev), full(gi), 1, inp.size), inp.shape);
         release(prev);
         release(gi);
         hold(s);
@@ -125,7 +124,8 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, owned: boolean): void {
       leaf.grad = g;
       return;
     }
-    leaf.grad = fromStorage(b, b.zeros(leaf.size, 'float32'), leaf.shape);
+    leaf.grad = fromStorage(b, b.affine(g.storage, leaf.size, 1, 0), leaf.shape); // a copy, one pass
+    return;
   }
   b.addInPlace(leaf.grad.storage, g.storage, leaf.size);
 }
