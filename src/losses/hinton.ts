@@ -16,7 +16,7 @@ import {
   checkMatrix, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape,
 } from '../kernels/validate.js';
 import { fromStorage } from '../tensor.js';
-import { wantsGrad, withFusedGrad } from './fused.js';
+import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 import { ceAttrs, type CrossEntropyOptions } from './cross_entropy.js';
 
 export interface HintonLossOptions extends Omit<CrossEntropyOptions, 'reduction'> {
@@ -57,24 +57,15 @@ export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opt
   ce.weight?.release();
   // soft and hard values, then alpha * soft + (1 - alpha) * hard, all on the device.
   const perRow = reduction === 'none';
-  const shape = perRow ? [rows] : [];
-  const reduce = (s: typeof r.softRow, scale: number) => {
-    if (perRow) return s;
-    const out = be.sum(s, 1, rows, 'all', scale);
-    be.dispose(s);
-    return out;
-  };
-  const soft = reduce(r.softRow, softScale);
-  const hard = reduce(r.hardRow, hardScale);
-  const n = perRow ? rows : 1;
-  const a = be.affine(soft, n, alpha, 0);
-  const b = be.affine(hard, n, 1 - alpha, 0);
+  const softT = reduceRows(be, r.softRow, rows, perRow ? 'none' : 'sum', softScale);
+  const hardT = reduceRows(be, r.hardRow, rows, perRow ? 'none' : 'sum', hardScale);
+  const n = softT.size;
+  const a = be.affine(softT.storage, n, alpha, 0);
+  const b = be.affine(hardT.storage, n, 1 - alpha, 0);
   const lossS = be.binary('add', { storage: a, rowStride: 0, colStride: 1 }, { storage: b, rowStride: 0, colStride: 1 }, 1, n);
   be.dispose(a);
   be.dispose(b);
-  const loss = withFusedGrad('hintonLoss', fromStorage(be, lossS, shape), [student], [r.grad]);
-  const softT = fromStorage(be, soft, shape);
-  const hardT = fromStorage(be, hard, shape);
+  const loss = withFusedGrad('hintonLoss', fromStorage(be, lossS, softT.shape), [student], [r.grad]);
   if (opts.returnParts) return { loss, soft: softT, hard: hardT };
   softT.dispose();
   hardT.dispose();
