@@ -50,6 +50,19 @@ export function testSubset(n: number, k: number | undefined): Int32Array | null 
   return permutation(n, TEST_SUBSET_SEED).slice(0, k).sort();
 }
 
+/**
+ * A teacher's outputs on the transfer set, refused (one line) when any is NaN or infinite: a student
+ * would silently train on them. `file`: the --teacher file, named in the message.
+ */
+function checkTeacherOutputs(v: Float32Array, what: string, rows: Int32Array, dim: number, file?: string, name = 'teacher'): Float32Array {
+  const bad = v.findIndex((x) => !Number.isFinite(x));
+  if (bad < 0) return v;
+  const who = file === undefined ? `the trained ${name}` : `the ${name} loaded from ${file}`;
+  throw new Error(
+    `${who} gives non-finite ${what} (${v[bad]} on training image ${rows[Math.floor(bad / dim)]}): refusing to distill from it`,
+  );
+}
+
 interface SeedResult {
   runs: RunRecord[];
   chosen: Record<string, unknown>;
@@ -206,8 +219,8 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     const t0 = performance.now();
     const needFeatures = o.method === 'hint' || o.method === 'sp';
     const p = await predict(teacher, train.images, transferIdx, 500, needFeatures);
-    tLogits = p.logits;
-    tFeatures = p.features;
+    tLogits = checkTeacherOutputs(p.logits, 'soft targets', transferIdx, CLASSES, o.teacher);
+    tFeatures = p.features && checkTeacherOutputs(p.features, 'features', transferIdx, teacher.featureDim, o.teacher);
     info(`teacher${tag}: soft targets on ${transferIdx.length} transfer images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   if (o.method === 'multi-teacher') {
@@ -217,7 +230,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       stepsPerEpoch: labStepsPerEpoch, step: ceStep(t2, new Cycler(labIdx, seed + 12)), progress: progress('teacher2'),
     });
     await record('teacher2', t2, r[0]);
-    t2Logits = (await predict(t2, train.images, transferIdx)).logits;
+    t2Logits = checkTeacherOutputs((await predict(t2, train.images, transferIdx)).logits, 'soft targets', transferIdx, CLASSES, undefined, 'teacher2');
     chosen.teacherWeights = o.teacherWeights;
   }
 

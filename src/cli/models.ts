@@ -38,16 +38,49 @@ export function describeArch(a: Arch): string {
   return `MLP ${[IMAGE_DIM, ...a.hidden, CLASSES].join('-')}`;
 }
 
-/** Check an arch read from a file (throws Error with one line). */
+/**
+ * The largest model a file may declare, checked before anything is allocated: at most
+ * MAX_MODEL_PARAMETERS parameters (64 MiB of float32), MAX_HIDDEN_LAYERS hidden layers, and at most
+ * MAX_ACTIVATIONS_PER_IMAGE hidden activations per image (so a batch of 500 images stays within
+ * 256 MiB). The demo's largest network (an MLP of --student-hidden 4096) is 3.3 M parameters.
+ */
+export const MAX_MODEL_PARAMETERS = 2 ** 24;
+export const MAX_HIDDEN_LAYERS = 16;
+export const MAX_ACTIVATIONS_PER_IMAGE = 2 ** 17;
+
+/** Parameters and hidden activations per image of an architecture (arithmetic only, no allocation). */
+export function archSize(a: Arch): { parameters: number; activations: number } {
+  if (a.kind === 'cnn') {
+    const [c1, c2] = a.channels;
+    const parameters = c1 * 9 + c1 + c2 * c1 * 9 + c2 + a.hidden * c2 * 49 + a.hidden + CLASSES * a.hidden + CLASSES;
+    return { parameters, activations: c1 * 28 * 28 + c2 * 14 * 14 + a.hidden };
+  }
+  let parameters = 0;
+  let width = IMAGE_DIM;
+  for (const h of [...a.hidden, CLASSES]) {
+    parameters += width * h + h;
+    width = h;
+  }
+  return { parameters, activations: a.hidden.reduce((x, y) => x + y, 0) };
+}
+
+/** Check an arch read from a file, its size included (throws Error with one line). */
 export function checkArch(a: unknown): Arch {
   const o = a as Record<string, unknown> | null;
   const posInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 65536;
   const prob = (v: unknown) => typeof v === 'number' && v >= 0 && v < 1;
+  let arch: Arch | null = null;
   if (o && o.kind === 'cnn' && Array.isArray(o.channels) && o.channels.length === 2 && o.channels.every(posInt) && posInt(o.hidden) && prob(o.dropout)) {
-    return a as Arch;
-  }
-  if (o && o.kind === 'mlp' && Array.isArray(o.hidden) && o.hidden.every(posInt) && prob(o.dropout)) return a as Arch;
-  throw new Error(`unknown model architecture ${JSON.stringify(a)}`);
+    arch = a as Arch;
+  } else if (o && o.kind === 'mlp' && Array.isArray(o.hidden) && o.hidden.every(posInt) && prob(o.dropout)) arch = a as Arch;
+  if (!arch) throw new Error(`unknown model architecture ${JSON.stringify(a)}`);
+  const { parameters, activations } = archSize(arch);
+  const big = (what: string) =>
+    new Error(`architecture ${describeArch(arch!)} is too large: ${what} (a cap that keeps a model file from claiming unbounded memory)`);
+  if (arch.kind === 'mlp' && arch.hidden.length > MAX_HIDDEN_LAYERS) throw big(`${arch.hidden.length} hidden layers, at most ${MAX_HIDDEN_LAYERS}`);
+  if (parameters > MAX_MODEL_PARAMETERS) throw big(`${parameters} parameters, at most ${MAX_MODEL_PARAMETERS}`);
+  if (activations > MAX_ACTIVATIONS_PER_IMAGE) throw big(`${activations} hidden activations per image, at most ${MAX_ACTIVATIONS_PER_IMAGE}`);
+  return arch;
 }
 
 export function buildModel(arch: Arch, seed?: number): Built {

@@ -3,11 +3,11 @@
  * (JSON: arch, input shape, parameter count, state dict with base64 little-endian float32) and
  * accuracy.svg (validation accuracy per epoch of every run, a hand-written SVG polyline chart).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Built } from './models.js';
-import { buildModel, checkArch, describeArch, type Arch } from './models.js';
+import { MAX_MODEL_PARAMETERS, buildModel, checkArch, describeArch, type Arch } from './models.js';
 
 export interface RunRecord {
   name: string;
@@ -47,13 +47,22 @@ function f32ToBase64(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-function base64ToF32(s: string, name: string): Float32Array {
+/** The base64 text of `n` float32 (padded, as saveModel writes it) has this many characters. */
+const base64Chars = (n: number) => 4 * Math.ceil((4 * n) / 3);
+
+/** Decode a parameter whose length was checked; a non-finite weight is refused with one line. */
+function base64ToF32(s: string, name: string, n: number): Float32Array {
   const b = Buffer.from(s, 'base64');
-  if (b.length % 4) throw new Error(`parameter ${name} has ${b.length} bytes, not a whole number of float32`);
-  const out = new Float32Array(b.length / 4);
+  if (b.length !== 4 * n) throw new Error(`parameter ${name} is not valid base64 (${b.length} bytes decoded, ${4 * n} expected)`);
+  const out = new Float32Array(n);
   new Uint8Array(out.buffer).set(b);
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`parameter ${name} holds a non-finite weight (${out[bad]} at index ${bad})`);
   return out;
 }
+
+/** Largest model file read: the base64 of MAX_MODEL_PARAMETERS float32, plus 1 MiB of JSON around it. */
+export const MAX_MODEL_FILE_BYTES = base64Chars(MAX_MODEL_PARAMETERS) + 2 ** 20;
 
 export async function saveModel(path: string, built: Built, meta: Record<string, unknown>): Promise<void> {
   const sd = await built.model.stateDictAsync();
@@ -77,6 +86,8 @@ export async function saveModel(path: string, built: Built, meta: Record<string,
 export function loadModel(path: string): { built: Built; file: ModelFile } {
   let text: string;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > MAX_MODEL_FILE_BYTES) throw new Error(`${bytes} bytes, more than the ${MAX_MODEL_FILE_BYTES} bytes of the largest model`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as { code?: string }).code;
@@ -91,18 +102,35 @@ export function loadModel(path: string): { built: Built; file: ModelFile } {
   if (!file || file.format !== MODEL_FORMAT || typeof file.stateDict !== 'object' || file.stateDict === null) {
     throw new Error(`model file ${path}: not a kd-kernels model file (format '${MODEL_FORMAT}' expected)`);
   }
+  let arch: Arch;
   try {
-    const built = buildModel(checkArch(file.arch));
-    const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [k, v] of Object.entries(file.stateDict)) {
-      if (!v || !Array.isArray(v.shape) || typeof v.data !== 'string') throw new Error(`parameter ${k} is malformed`);
-      sd[k] = { shape: v.shape, data: base64ToF32(v.data, k) };
+    arch = checkArch(file.arch); // size capped before the network is built
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const built = buildModel(arch);
+    // Names, shapes and base64 lengths are checked before any weight is decoded.
+    const named = built.model.namedParameters();
+    for (const [k, p] of named) {
+      const v = file.stateDict[k];
+      if (!v) throw new Error(`missing parameter ${k}`);
+      if (!Array.isArray(v.shape) || v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
+        throw new Error(`parameter ${k} must have shape [${p.shape.join(', ')}], got ${JSON.stringify(v.shape)}`);
+      }
+      if (typeof v.data !== 'string' || v.data.length !== base64Chars(p.size)) {
+        throw new Error(`parameter ${k} must be ${base64Chars(p.size)} base64 characters (${p.size} float32), got ${typeof v.data === 'string' ? v.data.length : typeof v.data}`);
+      }
     }
+    const unexpected = Object.keys(file.stateDict).filter((k) => !named.some(([n]) => n === k));
+    if (unexpected.length) throw new Error(`unexpected parameters ${unexpected.join(', ')}`);
+    const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [k, p] of named) sd[k] = { shape: [...p.shape], data: base64ToF32(file.stateDict[k].data, k, p.size) };
     built.model.loadStateDict(sd);
     built.model.eval();
     return { built, file };
   } catch (e) {
-    throw new Error(`model file ${path}: ${(e as Error).message} (it does not match its architecture ${describeArch(file.arch)})`);
+    throw new Error(`model file ${path}: ${(e as Error).message} (architecture ${describeArch(arch)})`);
   }
 }
 

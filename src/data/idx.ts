@@ -8,12 +8,17 @@
  *   payload    prod(dims) bytes, row-major
  *
  * So the magic is 0x00000801 for a label vector, 0x00000803 for [n, rows, cols] images.
- * A gzip file is recognised by its magic 0x1f 0x8b and inflated with node:zlib.
+ * A gzip file is recognised by its magic 0x1f 0x8b and inflated with node:zlib, never past the size
+ * its own header declares (so a gzip bomb stops at that size); a header declaring more than
+ * MAX_IDX_BYTES, and a file larger than that on disk, are refused before anything is inflated.
  * Every problem is an IdxFormatError whose message starts with the file name.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+
+/** Largest IDX file read (header + payload): 256 MiB, five times the full Fashion-MNIST training images. */
+export const MAX_IDX_BYTES = 2 ** 28;
 
 export class IdxFormatError extends Error {
   readonly file: string;
@@ -48,16 +53,57 @@ export function isGzip(bytes: Uint8Array): boolean {
  * `expectDims`, when given, is the number of dimensions the caller needs (1 for labels, 3 for images).
  */
 export function parseIdx(bytes: Uint8Array, file = '<buffer>', expectDims?: number): IdxArray {
-  // 1. Inflate gzip; a corrupt stream becomes an IdxFormatError.
-  let buf = bytes;
-  if (isGzip(bytes)) {
+  // 1. The header: the first bytes, inflated alone when the file is gzip.
+  const gzip = isGzip(bytes);
+  const buf = gzip ? inflatePrefix(bytes, file) : bytes;
+  const { dims, headerLen, size } = parseHeader(buf, file, expectDims);
+  // 2. The payload: a gzip file is inflated up to the size its header declares (plus one byte to
+  //    tell trailing bytes apart), never further.
+  let whole = buf;
+  if (gzip) {
     try {
-      buf = gunzipSync(bytes);
+      whole = gunzipSync(bytes, { maxOutputLength: headerLen + size + 1 });
     } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new IdxFormatError(file, `payload has more than ${size} bytes, header says ${dims.join('x')} = ${size} (trailing bytes; inflating stopped there)`);
+      }
       throw new IdxFormatError(file, `gzip data is corrupt or truncated (${(e as Error).message})`);
     }
   }
-  // 2. The 4-byte magic: two zero bytes, the type, the number of dimensions.
+  // 3. The payload must be exactly prod(dims) bytes.
+  const payload = whole.length - headerLen;
+  if (payload !== size) {
+    throw new IdxFormatError(
+      file,
+      `payload has ${payload} bytes, header says ${dims.join('x')} = ${size}${payload < size ? ' (truncated)' : ' (trailing bytes)'}`,
+    );
+  }
+  // 4. Copy into a fresh, exactly sized array (does not pin the inflated buffer's pool).
+  const data = new Uint8Array(size);
+  data.set(whole.subarray(headerLen));
+  return { dims, data };
+}
+
+/**
+ * The start of a gzip stream, inflated from its first 256, 4 KiB or 64 KiB bytes (the first that
+ * yields a whole IDX header): bounded whatever the stream inflates to.
+ */
+function inflatePrefix(bytes: Uint8Array, file: string): Uint8Array {
+  let out: Uint8Array = new Uint8Array(0);
+  for (const n of [256, 4096, 65536]) {
+    try {
+      out = gunzipSync(bytes.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new IdxFormatError(file, `gzip data is corrupt or truncated (${(e as Error).message})`);
+    }
+    if ((out.length >= 4 && out.length >= 4 + 4 * out[3]) || n >= bytes.length) break;
+  }
+  return out;
+}
+
+/** The magic and the dimensions; the declared size is checked against MAX_IDX_BYTES. */
+function parseHeader(buf: Uint8Array, file: string, expectDims?: number): { dims: number[]; headerLen: number; size: number } {
+  // The 4-byte magic: two zero bytes, the type, the number of dimensions.
   if (buf.length < 4) {
     throw new IdxFormatError(file, `file has ${buf.length} bytes, too short for the 4-byte IDX magic`);
   }
@@ -82,7 +128,7 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', expectDims?: numb
     const want = expectDims === 1 ? '0x00000801 (labels)' : expectDims === 3 ? '0x00000803 (images)' : `${expectDims} dimensions`;
     throw new IdxFormatError(file, `magic number 0x000008${nd.toString(16).padStart(2, '0')} has ${nd} dimension(s), expected ${want}`);
   }
-  // 3. The dimensions, big-endian uint32.
+  // The dimensions, big-endian uint32.
   const headerLen = 4 + 4 * nd;
   if (buf.length < headerLen) {
     throw new IdxFormatError(file, `header is truncated: ${nd} dimensions need ${headerLen} header bytes, file has ${buf.length}`);
@@ -95,26 +141,25 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>', expectDims?: numb
     dims.push(d);
     size *= d;
   }
-  // 4. The payload must be exactly prod(dims) bytes.
-  const payload = buf.length - headerLen;
-  if (payload !== size) {
-    throw new IdxFormatError(
-      file,
-      `payload has ${payload} bytes, header says ${dims.join('x')} = ${size}${payload < size ? ' (truncated)' : ' (trailing bytes)'}`,
-    );
+  if (headerLen + size > MAX_IDX_BYTES) {
+    throw new IdxFormatError(file, `header declares ${dims.join('x')} = ${size} bytes, more than the ${MAX_IDX_BYTES} bytes read at most`);
   }
-  // 5. Copy into a fresh, exactly sized array (does not pin the inflated buffer's pool).
-  const data = new Uint8Array(size);
-  data.set(buf.subarray(headerLen));
-  return { dims, data };
+  return { dims, headerLen, size };
+}
+
+/** A file larger than MAX_IDX_BYTES on disk is refused before it is read. */
+function checkFileSize(path: string, bytes: number): void {
+  if (bytes > MAX_IDX_BYTES) throw new IdxFormatError(path, `file has ${bytes} bytes, more than the ${MAX_IDX_BYTES} bytes read at most`);
 }
 
 /** Read an IDX file (raw or gzip), asynchronously. */
 export async function readIdx(path: string, expectDims?: number): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
+    checkFileSize(path, (await stat(path)).size);
     bytes = await readFile(path);
   } catch (e) {
+    if (e instanceof IdxFormatError) throw e;
     throw new IdxFormatError(path, `cannot read file (${(e as Error).message})`);
   }
   return parseIdx(bytes, path, expectDims);
@@ -124,8 +169,10 @@ export async function readIdx(path: string, expectDims?: number): Promise<IdxArr
 export function readIdxSync(path: string, expectDims?: number): IdxArray {
   let bytes: Uint8Array;
   try {
+    checkFileSize(path, statSync(path).size);
     bytes = readFileSync(path);
   } catch (e) {
+    if (e instanceof IdxFormatError) throw e;
     throw new IdxFormatError(path, `cannot read file (${(e as Error).message})`);
   }
   return parseIdx(bytes, path, expectDims);

@@ -8,31 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { type Captured, expectOneLineError, runCli as run } from '../harness/cli.js';
 import { parseArgs } from '../../src/cli/args.js';
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function run(argv: string[]): Promise<Captured> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
-
-function expectOneLineError(r: Captured, code: number, pattern: RegExp): void {
-  expect(r.code).toBe(code);
-  const lines = r.err.trim().split('\n');
-  const last = lines[lines.length - 1];
-  expect(last).toMatch(/^kd-kernels: /);
-  expect(last).toMatch(pattern);
-  expect(r.err + r.out).not.toMatch(/\n\s+at /); // no stack trace
-}
 
 let dir: string;
 beforeAll(() => {
