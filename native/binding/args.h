@@ -11,12 +11,22 @@
 //   float* loss = a.f32_out(7, "rowLoss", rows, a.shape1("rows", rows));
 //   float* g = a.f32_out_opt(8, "gradStudent", rows * cols, ...);   // null/undefined -> nullptr
 //   a.check_no_alias();   // every output disjoint from every input and from the other outputs
+//
+// Memory a caller can change during the call is never dereferenced twice:
+//   1. Array elements may be getters that run JS (which can detach or shrink a buffer): read them
+//      all with elements() before the first typed-array pointer is taken (enforced: an elements()
+//      call after a pointer throws instead of reading).
+//   2. Arrays whose values steer memory accesses (labels, argmax indices) or are checked once and
+//      then used (weights) may live in a SharedArrayBuffer that another thread writes: copy them into
+//      addon-owned memory with copy_in() and check and use the copy only.
 #pragma once
 #include <napi.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,11 +59,6 @@ class Args {
     if (!std::isfinite(x)) range_error(name, "must be a finite number, got " + num(x));
     return x;
   }
-  double positive(size_t i, const std::string& name) const {
-    const double x = number(i, name);
-    if (!(x > 0)) range_error(name, "must be > 0, got " + num(x));
-    return x;
-  }
   double in_range(size_t i, const std::string& name, double lo, double hi) const {
     const double x = number(i, name);
     if (x < lo || x > hi) range_error(name, "must be in [" + num(lo) + ", " + num(hi) + "], got " + num(x));
@@ -66,6 +71,15 @@ class Args {
     if (x < static_cast<double>(lo) || x > static_cast<double>(hi))
       range_error(name, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + num(x));
     return static_cast<int64_t>(x);
+  }
+  // A temperature: > 0 and a normal float32 (the kernels use 1/T in float32: it must neither round
+  // to 0 nor overflow).
+  double temperature(size_t i, const std::string& name) const {
+    const double x = number(i, name);
+    const float f = static_cast<float>(x);
+    if (!(x > 0) || !(f >= 1.17549435e-38f) || !std::isfinite(f))
+      range_error(name, "must be > 0 and a normal float32 (in [1.1754944e-38, 3.4028235e38]), got " + num(x));
+    return x;
   }
   // A dimension: integer in [min, 2^31 - 1].
   int64_t dim(size_t i, const std::string& name, int64_t min = 0) const {
@@ -98,6 +112,31 @@ class Args {
     return typed<float>(i, name, len, shape, napi_float32_array, "Float32Array", true, true);
   }
 
+  // Every element of the Array argument i (TypeError unless it is an Array of min..max elements),
+  // read now: a getter among them runs before any pointer exists (see the header comment).
+  std::vector<Napi::Value> elements(size_t i, const std::string& name, const std::string& what, uint32_t min,
+                                    uint32_t max) {
+    if (pointers_taken_) throw std::logic_error(std::string(fn_) + ": internal error: '" + name + "' read after a pointer");
+    Napi::Value v = at(i);
+    if (!v.IsArray()) type_error(name, "must be an Array of " + what + ", got " + describe(v));
+    Napi::Array arr = v.As<Napi::Array>();
+    const uint32_t n = arr.Length();
+    if (n < min || n > max)
+      range_error(name, "must hold " + std::to_string(min) + " to " + std::to_string(max) + " entries, got " + std::to_string(n));
+    std::vector<Napi::Value> out(n);
+    for (uint32_t k = 0; k < n; ++k) out[k] = arr.Get(k);
+    return out;
+  }
+
+  // A snapshot of a checked input typed array (see the header comment): its values at one instant,
+  // in memory no other thread can reach. The source range still takes part in check_no_alias.
+  template <class T>
+  static std::vector<T> copy_in(const T* src, int64_t len) {
+    std::vector<T> out(static_cast<size_t>(len));
+    if (len > 0) std::memcpy(out.data(), src, static_cast<size_t>(len) * sizeof(T));
+    return out;
+  }
+
   // Typed-array checks on a value that is not a direct argument (an element of an array argument).
   template <class T>
   T* typed_value(Napi::Value v, const std::string& name, int64_t len, const std::string& shape,
@@ -106,15 +145,20 @@ class Args {
     napi_typedarray_type t = napi_int8_array;
     size_t n = 0;
     void* data = nullptr;
+    napi_value buffer = nullptr;
     if (!v.IsTypedArray() ||
-        napi_get_typedarray_info(env_, v, &t, &n, &data, nullptr, nullptr) != napi_ok || t != type)
+        napi_get_typedarray_info(env_, v, &t, &n, &data, &buffer, nullptr) != napi_ok || t != type)
       type_error(name, std::string("must be a ") + tname + (optional ? " or null" : "") + " of shape " + shape +
                            ", got " + describe(v));
+    bool detached = false;
+    if (static_cast<int64_t>(n) != len && napi_is_detached_arraybuffer(env_, buffer, &detached) == napi_ok && detached)
+      range_error(name, "is backed by a detached ArrayBuffer (expected length " + std::to_string(len) + ")");
     if (static_cast<int64_t>(n) != len)
       range_error(name, std::string("must have length ") + std::to_string(len) + " (shape " + shape +
                             "), got length " + std::to_string(n));
     uint8_t* base = static_cast<uint8_t*>(data);
     if (len > 0 && base == nullptr) range_error(name, "is backed by a detached ArrayBuffer");
+    pointers_taken_ = true;
     const size_t bytes = n * sizeof(T);
     Range r{base, base + bytes, name};
     (output ? outputs_ : inputs_).push_back(r);
@@ -186,6 +230,7 @@ class Args {
   Napi::Env env_;
   const char* fn_;
   std::vector<Range> inputs_, outputs_;
+  bool pointers_taken_ = false;
 };
 
 // Runs body; a C++ exception other than Napi::Error (bad_alloc, a bad KD_ISA) becomes a JS Error.

@@ -7,7 +7,7 @@
 //   crossEntropy(logits, labels, rows, cols, labelSmoothing, ignoreIndex, weight, rowLoss, grad, gradScale)
 //   hinton(student, teacher, labels, rows, cols, temperature, labelSmoothing, ignoreIndex, weight,
 //          softRow, hardRow, grad, softGradScale, hardGradScale)
-//   multiTeacherKL(student, teachers /*Float32Array[]*/, weights /*Float64Array[K]*/, rows, cols,
+//   multiTeacherKL(student, teachers /*Float32Array[]*/, weights /*Float64Array[K], >= 0, sum 1*/, rows, cols,
 //                  temperature, rowLoss, gradStudent, gradTeachers /*(Float32Array|null)[] | null*/,
 //                  studentGradScale, teacherGradScales /*Float64Array[K] | null*/)
 //   gramSimilarity(student, teacher, b, ds, dt, loss /*[1]*/, gradStudent, gradTeacher,
@@ -26,14 +26,15 @@ using kd::binding::Args;
 
 namespace {
 
-// Labels in [0, cols) or == ignoreIndex.
-void check_labels(const Args& a, const int32_t* labels, int64_t rows, int64_t cols, int64_t ignore) {
-  for (int64_t i = 0; i < rows; ++i) {
-    const int32_t y = labels[i];
-    if (y != ignore && (y < 0 || y >= cols))
-      a.range_error("labels", "[" + std::to_string(i) + "] = " + std::to_string(y) + " is outside [0, cols = " +
+// Labels in [0, cols) or == ignoreIndex, checked and then used from one addon-owned snapshot (the
+// caller's array may be shared with a thread that writes it during the call).
+std::vector<int32_t> checked_labels(const Args& a, const int32_t* labels, int64_t rows, int64_t cols, int64_t ignore) {
+  std::vector<int32_t> y = Args::copy_in(labels, rows);
+  for (int64_t i = 0; i < rows; ++i)
+    if (y[i] != ignore && (y[i] < 0 || y[i] >= cols))
+      a.range_error("labels", "[" + std::to_string(i) + "] = " + std::to_string(y[i]) + " is outside [0, cols = " +
                                   std::to_string(cols) + ") and is not ignoreIndex (" + std::to_string(ignore) + ")");
-  }
+  return y;
 }
 
 void check_finite(const Args& a, const char* name, const float* x, int64_t n) {
@@ -51,7 +52,7 @@ Napi::Value SoftmaxKL(const Napi::CallbackInfo& info) {
     const std::string sh = Args::shape2("rows", p.rows, "cols", p.cols);
     p.student = a.f32_in(0, "student", p.rows * p.cols, sh);
     p.teacher = a.f32_in(1, "teacher", p.rows * p.cols, sh);
-    p.temperature = a.positive(4, "temperature");
+    p.temperature = a.temperature(4, "temperature");
     p.divergence = static_cast<kd::Divergence>(a.integer(5, "divergence", 0, 2));
     p.beta = a.in_range(6, "beta", 0.0, 1.0);
     p.row_loss = a.f32_out(7, "rowLoss", p.rows, Args::shape1("rows", p.rows));
@@ -81,7 +82,8 @@ Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {
     p.grad = a.f32_out_opt(8, "grad", p.rows * p.cols, sh);
     if (p.grad) p.grad_scale = a.number(9, "gradScale");
     a.check_no_alias();
-    check_labels(a, p.labels, p.rows, p.cols, p.ignore_index);
+    const std::vector<int32_t> labels = checked_labels(a, p.labels, p.rows, p.cols, p.ignore_index);
+    p.labels = labels.data();
     if (p.weight) check_finite(a, "weight", p.weight, p.cols);
     kd::cross_entropy(p);
     return info.Env().Undefined();
@@ -99,7 +101,7 @@ Napi::Value Hinton(const Napi::CallbackInfo& info) {
     p.student = a.f32_in(0, "student", p.rows * p.cols, sh);
     p.teacher = a.f32_in(1, "teacher", p.rows * p.cols, sh);
     p.labels = a.i32_in(2, "labels", p.rows, sr);
-    p.temperature = a.positive(5, "temperature");
+    p.temperature = a.temperature(5, "temperature");
     p.label_smoothing = a.in_range(6, "labelSmoothing", 0.0, 1.0);
     p.ignore_index = static_cast<int32_t>(a.integer(7, "ignoreIndex", INT32_MIN, INT32_MAX));
     p.weight = a.f32_in_opt(8, "weight", p.cols, Args::shape1("cols", p.cols));
@@ -111,7 +113,8 @@ Napi::Value Hinton(const Napi::CallbackInfo& info) {
       p.hard_grad_scale = a.number(13, "hardGradScale");
     }
     a.check_no_alias();
-    check_labels(a, p.labels, p.rows, p.cols, p.ignore_index);
+    const std::vector<int32_t> labels = checked_labels(a, p.labels, p.rows, p.cols, p.ignore_index);
+    p.labels = labels.data();
     if (p.weight) check_finite(a, "weight", p.weight, p.cols);
     kd::hinton(p);
     return info.Env().Undefined();
@@ -125,42 +128,44 @@ Napi::Value MultiTeacherKL(const Napi::CallbackInfo& info) {
     p.rows = a.dim(3, "rows");
     p.cols = a.dim(4, "cols", 1);
     const std::string sh = Args::shape2("rows", p.rows, "cols", p.cols);
+    // 1. Every array element first: a getter may run JS (args.h).
+    const std::vector<Napi::Value> tvals = a.elements(1, "teachers", "Float32Array of shape " + sh, 1, 4096);
+    const int64_t K = static_cast<int64_t>(tvals.size());
+    std::vector<Napi::Value> gvals;
+    if (!a.absent(8)) {
+      gvals = a.elements(8, "gradTeachers", "(Float32Array | null), or null,", 0, 4096);
+      if (static_cast<int64_t>(gvals.size()) != K)
+        a.range_error("gradTeachers", "must have K = " + std::to_string(K) + " entries, got " + std::to_string(gvals.size()));
+    }
+    // 2. Then the typed arrays; weights and scales are used from checked snapshots.
     p.student = a.f32_in(0, "student", p.rows * p.cols, sh);
-    Napi::Value tv = a.at(1);
-    if (!tv.IsArray()) a.type_error("teachers", "must be an Array of Float32Array of shape " + sh + ", got " + Args::describe(tv));
-    Napi::Array tarr = tv.As<Napi::Array>();
-    const int64_t K = tarr.Length();
-    if (K < 1 || K > 4096) a.range_error("teachers", "must hold 1 to 4096 teachers, got " + std::to_string(K));
     std::vector<const float*> teachers(K);
     for (int64_t k = 0; k < K; ++k)
-      teachers[k] = a.typed_value<float>(tarr.Get(static_cast<uint32_t>(k)), "teachers[" + std::to_string(k) + "]",
-                                         p.rows * p.cols, sh, napi_float32_array, "Float32Array", false, false);
+      teachers[k] = a.typed_value<float>(tvals[k], "teachers[" + std::to_string(k) + "]", p.rows * p.cols, sh,
+                                         napi_float32_array, "Float32Array", false, false);
     const std::string sk = Args::shape1("K", K);
-    p.weights = a.f64_in(2, "weights", K, sk);
-    for (int64_t k = 0; k < K; ++k)
-      if (!std::isfinite(p.weights[k]) || p.weights[k] < 0)
-        a.range_error("weights", "[" + std::to_string(k) + "] must be finite and >= 0, got " + Args::num(p.weights[k]));
-    p.temperature = a.positive(5, "temperature");
+    const std::vector<double> weights = Args::copy_in(a.f64_in(2, "weights", K, sk), K);
+    double total = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      if (!std::isfinite(weights[k]) || weights[k] < 0)
+        a.range_error("weights", "[" + std::to_string(k) + "] must be finite and >= 0, got " + Args::num(weights[k]));
+      total += weights[k];
+    }
+    if (std::fabs(total - 1) > 1e-5) a.range_error("weights", "must sum to 1, got " + Args::num(total));
+    p.temperature = a.temperature(5, "temperature");
     p.row_loss = a.f32_out(6, "rowLoss", p.rows, Args::shape1("rows", p.rows));
     p.grad_student = a.f32_out_opt(7, "gradStudent", p.rows * p.cols, sh);
     std::vector<float*> gts(K, nullptr);
     bool any = false;
-    if (!a.absent(8)) {
-      Napi::Value gv = a.at(8);
-      if (!gv.IsArray()) a.type_error("gradTeachers", "must be an Array of (Float32Array | null) or null, got " + Args::describe(gv));
-      Napi::Array garr = gv.As<Napi::Array>();
-      if (static_cast<int64_t>(garr.Length()) != K)
-        a.range_error("gradTeachers", "must have K = " + std::to_string(K) + " entries, got " + std::to_string(garr.Length()));
-      for (int64_t k = 0; k < K; ++k) {
-        gts[k] = a.typed_value<float>(garr.Get(static_cast<uint32_t>(k)), "gradTeachers[" + std::to_string(k) + "]",
-                                      p.rows * p.cols, sh, napi_float32_array, "Float32Array", true, true);
-        any |= gts[k] != nullptr;
-      }
+    for (size_t k = 0; k < gvals.size(); ++k) {
+      gts[k] = a.typed_value<float>(gvals[k], "gradTeachers[" + std::to_string(k) + "]", p.rows * p.cols, sh,
+                                    napi_float32_array, "Float32Array", true, true);
+      any |= gts[k] != nullptr;
     }
     if (p.grad_student) p.student_grad_scale = a.number(9, "studentGradScale");
-    const double* tscales = nullptr;
+    std::vector<double> tscales;
     if (any) {
-      tscales = a.f64_in(10, "teacherGradScales", K, sk);
+      tscales = Args::copy_in(a.f64_in(10, "teacherGradScales", K, sk), K);
       for (int64_t k = 0; k < K; ++k)
         if (gts[k] && !std::isfinite(tscales[k]))
           a.range_error("teacherGradScales", "[" + std::to_string(k) + "] must be finite, got " + Args::num(tscales[k]));
@@ -168,8 +173,9 @@ Napi::Value MultiTeacherKL(const Napi::CallbackInfo& info) {
     a.check_no_alias();
     p.teachers = teachers.data();
     p.k = static_cast<int32_t>(K);
+    p.weights = weights.data();
     p.grad_teachers = any ? gts.data() : nullptr;
-    p.teacher_grad_scales = tscales;
+    p.teacher_grad_scales = any ? tscales.data() : nullptr;
     kd::multi_teacher_kl(p);
     return info.Env().Undefined();
   });

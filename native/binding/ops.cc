@@ -460,10 +460,13 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
     const KdPoolShape s = pool_shape(a, 3);
     const int64_t outLen = s.n * s.c * s.h_out * s.w_out, plane = s.h * s.w, planeOut = s.h_out * s.w_out;
     const float* g = a.f32_in(0, "g", outLen, nchw(s.n, s.c, s.h_out, s.w_out));
-    const int32_t* am = a.i32_in(1, "argmax", outLen, nchw(s.n, s.c, s.h_out, s.w_out));
+    const int32_t* argmax = a.i32_in(1, "argmax", outLen, nchw(s.n, s.c, s.h_out, s.w_out));
     float* dx = a.f32_out(2, "dx", s.n * s.c * plane, nchw(s.n, s.c, s.h, s.w));
     a.check_no_alias();
     // Every index must lie in its own (n, c) plane: no write outside dx, no two threads on one plane.
+    // Checked and used from one snapshot (args.h: the caller's array may be shared with a writer).
+    const std::vector<int32_t> snapshot = Args::copy_in(argmax, outLen);
+    const int32_t* am = snapshot.data();
     for (int64_t o = 0; o < outLen; o++) {
       const int64_t p = o / planeOut, v = am[o];
       if (v < p * plane || v >= (p + 1) * plane)

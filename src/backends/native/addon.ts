@@ -3,6 +3,8 @@
  *   1. prebuilds/<process.platform>-<process.arch>/kd_kernels.node   (shipped in the npm tarball)
  *   2. build/Release/kd_kernels.node                                 (a local cmake-js build)
  * On failure, one Error lists every path tried with its reason and how to fix it.
+ * KD_NATIVE_ADDON=/path/to/kd_kernels.node loads that file instead (and only it): a sanitizer or
+ * debug build (.ci/sanitize.sh), or an addon built elsewhere.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -47,6 +49,8 @@ export interface NativeAddon {
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function addonCandidates(): string[] {
+  const override = process.env.KD_NATIVE_ADDON;
+  if (override) return [override];
   return [
     join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'kd_kernels.node'),
     join(packageRoot, 'build', 'Release', 'kd_kernels.node'),
