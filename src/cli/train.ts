@@ -145,31 +145,39 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
   const opt = new optim.Adam(params, { lr: o.lr });
   const state = o.tracked.map(() => ({ best: -1, bestEpoch: 0, history: [] as number[], sd: null as StateDict | null }));
   const sync = params[0].backend.sync;
+  let previousLoss = Number.NaN;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (const t of o.tracked) {
       t.built.model.train();
       t.extra?.forEach((m) => m.train());
     }
+    // The epoch's loss: read every step where that is free (cpu/native); on webgpu summed on the
+    // device and read once, at the epoch's end (progress shows the previous epoch's mean meanwhile).
     let lossSum = 0;
-    let lossCount = 0;
+    let lossOnDevice: Tensor | null = null;
     for (let s = 1; s <= o.stepsPerEpoch; s++) {
       const { loss, images } = o.step(epoch, s);
       loss.backward();
       opt.step();
       opt.zeroGrad();
-      // Read the loss every step where that is free (cpu/native); every 20 steps on webgpu.
-      let value = Number.NaN;
-      if (sync || s % 20 === 0 || s === o.stepsPerEpoch) {
-        value = sync ? loss.itemSync() : await loss.item();
-        lossSum += value;
-        lossCount++;
+      if (sync) lossSum += loss.itemSync();
+      else {
+        const prev: Tensor | null = lossOnDevice;
+        lossOnDevice = noGrad((): Tensor => (prev ? prev.add(loss) : loss.mul(1)));
+        prev?.dispose();
       }
       loss.dispose();
       // Yield to the event loop: dropped tensors' storage is reclaimed by FinalizationRegistry
       // callbacks, which only run between tasks (without this an epoch holds all its garbage).
       await yieldToEventLoop();
-      o.progress.update({ epoch, epochs: o.epochs, step: s, steps: o.stepsPerEpoch, loss: lossCount ? lossSum / lossCount : value, images });
+      o.progress.update({ epoch, epochs: o.epochs, step: s, steps: o.stepsPerEpoch, loss: sync ? lossSum / s : previousLoss, images });
     }
+    if (lossOnDevice) {
+      lossSum = await lossOnDevice.item();
+      lossOnDevice.dispose();
+    }
+    const epochLoss = lossSum / o.stepsPerEpoch;
+    previousLoss = epochLoss;
     for (let k = 0; k < o.tracked.length; k++) {
       const t = o.tracked[k];
       const st = state[k];
@@ -183,7 +191,7 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
       }
       const label = o.tracked.length > 1 ? `${o.phase} (${t.name})` : o.phase;
       if (o.tracked.length > 1) o.progress.note(`${label}: epoch ${epoch}/${o.epochs} val ${(100 * acc).toFixed(2)}%${better ? ' *' : ''}`);
-      else o.progress.epochDone(epoch, o.epochs, lossCount ? lossSum / lossCount : Number.NaN, acc, better);
+      else o.progress.epochDone(epoch, o.epochs, epochLoss, acc, better);
     }
   }
   o.progress.done();
