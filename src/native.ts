@@ -15,6 +15,7 @@
  */
 import type { Divergence } from './backends/backend.js';
 import { addonLoadError, loadAddon } from './backends/native/addon.js';
+import { resolveDivergence } from './kernels/divergence.js';
 
 type F32 = Float32Array;
 
@@ -27,7 +28,7 @@ export interface SoftmaxKLOptions {
   temperature?: number;
   /** Default 'forward-kl'. */
   divergence?: Divergence;
-  /** JSD teacher weight in m = beta p_t + (1 - beta) p_s. Default 0.5. */
+  /** JSD teacher weight in m = beta p_t + (1 - beta) p_s. Default 0.5. 0 is forward KL, 1 reverse KL (TRL, Liger). */
   beta?: number;
   /** [rows] output: T^2 * divergence per row. Allocated when omitted. */
   rowLoss?: F32;
@@ -257,7 +258,7 @@ function softmaxKL(o: SoftmaxKLOptions): { rowLoss: F32; gradStudent?: F32; grad
   const ss = num(fn, 'studentGradScale', a.studentGradScale, 1);
   const ts = num(fn, 'teacherGradScale', a.teacherGradScale, 1);
   noAlias(fn, [['student', student], ['teacher', teacher]], [['rowLoss', rowLoss], ['gradStudent', gs], ['gradTeacher', gt]]);
-  loadAddon().softmaxKL(student, teacher, rows, cols, temperature, DIV[divergence], beta, rowLoss, gs, gt, ss, ts);
+  loadAddon().softmaxKL(student, teacher, rows, cols, temperature, DIV[resolveDivergence(divergence, beta)], beta, rowLoss, gs, gt, ss, ts);
   return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) };
 }
 

@@ -13,6 +13,7 @@
  * The webgpu backend calls the same encode functions.
  */
 import { KernelContext } from './backends/webgpu/context.js';
+import { resolveDivergence } from './kernels/divergence.js';
 import { encodeSoftmaxKL, type SoftmaxKLBuffers, type SoftmaxKLParams } from './backends/webgpu/softmax_kl.js';
 import { encodeCrossEntropy, type CrossEntropyBuffers, type CrossEntropyParams } from './backends/webgpu/cross_entropy.js';
 import { encodeHinton, type HintonBuffers, type HintonParams } from './backends/webgpu/hinton.js';
@@ -31,7 +32,10 @@ export type {
 
 export interface WebGPUKernels {
   readonly device: GPUDevice;
-  /** Per row: T^2 * divergence; gradients w.r.t. student / teacher when their scales are given. */
+  /**
+   * Per row: T^2 * divergence; gradients w.r.t. student / teacher when their scales are given.
+   * 'jsd' with beta 0 is forward KL and with beta 1 reverse KL (TRL, Liger).
+   */
   softmaxKL(enc: GPUCommandEncoder, a: SoftmaxKLBuffers & SoftmaxKLParams): void;
   crossEntropy(enc: GPUCommandEncoder, a: CrossEntropyBuffers & CrossEntropyParams): void;
   hinton(enc: GPUCommandEncoder, a: HintonBuffers & HintonParams): void;
@@ -49,7 +53,7 @@ export function createKernels(device: GPUDevice): WebGPUKernels {
   const ctx = new KernelContext(device);
   return {
     device,
-    softmaxKL: (enc, a) => encodeSoftmaxKL(ctx, enc, a, a),
+    softmaxKL: (enc, a) => encodeSoftmaxKL(ctx, enc, a, { ...a, divergence: resolveDivergence(a.divergence ?? 'forward-kl', a.beta ?? 0.5) }),
     crossEntropy: (enc, a) => encodeCrossEntropy(ctx, enc, a, a),
     hinton: (enc, a) => encodeHinton(ctx, enc, a, a),
     multiTeacherKL: (enc, a) => encodeMultiTeacherKL(ctx, enc, a, a),

@@ -28,7 +28,11 @@ export type Divergence = 'forward-kl' | 'reverse-kl' | 'jsd';
 export interface SoftmaxKLAttrs {
   temperature: number;
   divergence: Divergence;
-  /** JSD mixture weight of the teacher: m = beta * p_t + (1 - beta) * p_s. */
+  /**
+   * JSD mixture weight of the teacher: m = beta * p_t + (1 - beta) * p_s. Callers map 'jsd' at
+   * beta 0 / 1 to 'forward-kl' / 'reverse-kl' first (src/kernels/divergence.ts), as TRL and Liger
+   * define those endpoints; the kernel's own formula gives 0 there.
+   */
   beta: number;
 }
 

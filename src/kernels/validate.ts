@@ -33,6 +33,17 @@ export function checkMatrix(x: unknown, name: string): [number, number] {
   return [t.shape[0], t.shape[1]];
 }
 
+/**
+ * Logits [..., C] (float32, at least 2-D), reduced over the last dimension: rows = the product of the
+ * leading dimensions (tokens), read in place from the tensor's row-major storage (nothing is copied).
+ */
+export function checkLogits(x: unknown, name: string): { rows: number; cols: number; lead: number[] } {
+  const t = checkTensor(x, name, { dtype: 'float32' });
+  if (t.shape.length < 2) throw new RangeError(`${name} must be [..., classes] with at least 2 dimensions, got shape ${fmtShape(t.shape)}`);
+  const lead = t.shape.slice(0, -1);
+  return { rows: lead.reduce((a, b) => a * b, 1), cols: t.shape[t.shape.length - 1], lead };
+}
+
 export function checkSameShape(a: Tensor, aName: string, b: Tensor, bName: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(`${bName} must have the shape of ${aName} ${fmtShape(a.shape)}, got ${fmtShape(b.shape)}`);
@@ -82,11 +93,11 @@ export function checkOptions(opts: unknown, name: string, known: readonly string
   }
 }
 
-/** Labels: int32 [rows], each in [0, classes) or equal to ignoreIndex. */
-export function checkLabels(labels: unknown, name: string, rows: number, classes: number, ignoreIndex: number): Int32Array {
+/** Labels: int32 of the logits' leading shape (one per row), each in [0, classes) or equal to ignoreIndex. */
+export function checkLabels(labels: unknown, name: string, lead: readonly number[], classes: number, ignoreIndex: number): Int32Array {
   const t = checkTensor(labels, name, { dtype: 'int32' });
-  if (t.shape.length !== 1 || t.shape[0] !== rows) {
-    throw new RangeError(`${name} must have shape [${rows}] (one label per row), got ${fmtShape(t.shape)}`);
+  if (t.shape.length !== lead.length || t.shape.some((d, i) => d !== lead[i])) {
+    throw new RangeError(`${name} must have shape ${fmtShape(lead)} (one label per row), got ${fmtShape(t.shape)}`);
   }
   const y = t.hostInt32();
   for (let i = 0; i < y.length; i++) {

@@ -18,10 +18,13 @@ export function wantsGrad(t: Tensor): boolean {
   return isGradEnabled() && t.requiresGrad;
 }
 
-/** sum_i rowLoss_i * scale as a scalar tensor, or rowLoss itself for 'none'. Takes ownership of rowLoss. */
-export function reduceRows(be: Backend, rowLoss: Storage, rows: number, reduction: Reduction, scale: number): Tensor {
-  if (reduction === 'none') return fromStorage(be, rowLoss, [rows]);
-  const out = fromStorage(be, be.sum(rowLoss, 1, rows, 'all', scale), []);
+/**
+ * sum_i rowLoss_i * scale as a scalar tensor, or for 'none' rowLoss itself, shaped as the leading
+ * dimensions `lead` of the input. Takes ownership of rowLoss.
+ */
+export function reduceRows(be: Backend, rowLoss: Storage, lead: readonly number[], reduction: Reduction, scale: number): Tensor {
+  if (reduction === 'none') return fromStorage(be, rowLoss, lead);
+  const out = fromStorage(be, be.sum(rowLoss, 1, rowLoss.size, 'all', scale), []);
   be.dispose(rowLoss);
   return out;
 }

@@ -5,16 +5,16 @@
  *   soft = T^2 * KL(softmax(t / T) || softmax(s / T)), reduced 'batchmean' (sum / B)
  *   hard = crossEntropy(s, labels) at T = 1, reduced 'mean' (over non-ignored rows, PyTorch)
  *
- * alpha weights the soft (teacher) term, as in Hinton et al. 2015 and most KD code. With
- * reduction 'sum' both terms are sums; with 'none' the loss is per row [B].
+ * Logits are [..., C] with labels [...] (one per row: a sample or a token); the soft term's mean is
+ * over the rows. alpha weights the soft (teacher) term, as in Hinton et al. 2015 and most KD code.
+ * With reduction 'sum' both terms are sums (divided by `normalizer` when given); with 'none' the
+ * loss has shape [...].
  * `returnParts: true` returns `{ loss, soft, hard }`; soft and hard are values only (no graph).
  */
 import type { Tensor } from '../tensor.js';
 import type { Reduction } from '../kernels/reduction.js';
-import { reductionScale } from '../kernels/reduction.js';
-import {
-  checkMatrix, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape,
-} from '../kernels/validate.js';
+import { reductionScale, rowReduction } from '../kernels/reduction.js';
+import { checkLogits, checkNumber, checkOptions, checkSameBackend, checkSameShape } from '../kernels/validate.js';
 import { fromStorage } from '../tensor.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 import { ceAttrs, type CrossEntropyOptions } from './cross_entropy.js';
@@ -35,18 +35,21 @@ export interface HintonParts {
 export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions & { returnParts: true }): HintonParts;
 export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts?: HintonLossOptions): Tensor;
 export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions = {}): Tensor | HintonParts {
-  checkOptions(opts, 'options', ['temperature', 'alpha', 'labelSmoothing', 'ignoreIndex', 'weight', 'reduction', 'returnParts']);
-  const [rows, cols] = checkMatrix(student, 'student');
-  checkMatrix(teacher, 'teacher');
+  checkOptions(opts, 'options', [
+    'temperature', 'alpha', 'labelSmoothing', 'ignoreIndex', 'weight', 'reduction', 'normalizer', 'returnParts',
+  ]);
+  const { rows, cols, lead } = checkLogits(student, 'student');
+  checkLogits(teacher, 'teacher');
   checkSameShape(student, 'student', teacher, 'teacher');
   checkSameBackend([student, teacher, labels], ['student', 'teacher', 'labels']);
   const temperature = checkNumber(opts.temperature ?? 4, 'temperature', { min: 0, minExclusive: true });
   const alpha = checkNumber(opts.alpha ?? 0.9, 'alpha', { min: 0, max: 1 });
-  const reduction = checkOneOf(opts.reduction ?? 'mean', 'reduction', ['none', 'sum', 'mean'] as const);
   const be = student.backend;
-  const ce = ceAttrs(opts, labels, rows, cols, be);
-  const softScale = reductionScale(reduction === 'mean' ? 'batchmean' : reduction, rows, rows);
-  const hardScale = reductionScale(reduction, rows, ce.denominator);
+  const ce = ceAttrs(opts, labels, lead, cols, be);
+  const { reduction, scale: hardScale } = rowReduction(opts, 'mean', ['none', 'sum', 'mean'] as const, {
+    batch: ce.denominator, mean: ce.denominator,
+  });
+  const softScale = reduction === 'mean' ? reductionScale('batchmean', { batch: rows, mean: rows }) : hardScale;
   const grad = wantsGrad(student);
   const r = be.hinton({
     student: student.storage, teacher: teacher.storage, labels: labels.storage, rows, cols, temperature,
@@ -57,8 +60,8 @@ export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opt
   ce.weight?.release();
   // soft and hard values, then alpha * soft + (1 - alpha) * hard, all on the device.
   const perRow = reduction === 'none';
-  const softT = reduceRows(be, r.softRow, rows, perRow ? 'none' : 'sum', softScale);
-  const hardT = reduceRows(be, r.hardRow, rows, perRow ? 'none' : 'sum', hardScale);
+  const softT = reduceRows(be, r.softRow, lead, perRow ? 'none' : 'sum', softScale);
+  const hardT = reduceRows(be, r.hardRow, lead, perRow ? 'none' : 'sum', hardScale);
   const n = softT.size;
   const a = be.affine(softT.storage, n, alpha, 0);
   const b = be.affine(hardT.storage, n, 1 - alpha, 0);

@@ -1,21 +1,26 @@
 /**
  * Knowledge-distillation loss (Hinton et al. 2015), fused softmax + divergence + gradient.
  *
- * With p_s = softmax(s / T), p_t = softmax(t / T), per row i:
+ * Inputs are logits [..., C] (e.g. [batch, tokens, vocab]); each row over the last dimension is one
+ * distribution. With p_s = softmax(s / T), p_t = softmax(t / T), per row i:
  *   'forward-kl' (default):  T^2 * KL(p_t || p_s) = T^2 * sum_j p_t,j (log p_t,j - log p_s,j)
  *   'reverse-kl':            T^2 * KL(p_s || p_t)
  *   'jsd' with beta:         m = beta p_t + (1 - beta) p_s,
- *                            T^2 * (beta KL(p_t || m) + (1 - beta) KL(p_s || m))   (TRL's generalized JSD)
- * The T^2 factor keeps gradient magnitudes comparable across temperatures (Hinton et al. 2015, sec. 2).
- * Reductions: 'batchmean' (default, sum / B: the mathematically correct KL), 'sum', 'mean'
- * (sum / (B*C), PyTorch kl_div's elementwise mean), 'none' (per-row [B]).
+ *                            T^2 * (beta KL(p_t || m) + (1 - beta) KL(p_s || m))   (TRL's generalized JSD);
+ *                            beta = 0 is forward KL and beta = 1 reverse KL, as in TRL and Liger.
+ * The T^2 factor keeps gradient magnitudes comparable across temperatures (Hinton et al. 2015, sec. 2);
+ * TRL's and Liger's losses are this one divided by T^2.
+ * Reductions (src/kernels/reduction.ts): 'batchmean' (default, sum / input.shape[0] as PyTorch's
+ * kl_div), 'sum' (divided by `normalizer` when given), 'mean' (sum / elements, kl_div's elementwise
+ * mean), 'none' (input.shape[:-1]).
  * A teacher logit of -Infinity (masked class) contributes 0 to the loss and to the gradients.
  * Gradients flow to the student, and to the teacher when it requires grad (online distillation).
  */
 import type { Divergence } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
-import { REDUCTIONS, type Reduction, reductionScale } from '../kernels/reduction.js';
-import { checkMatrix, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape } from '../kernels/validate.js';
+import { REDUCTIONS, type Reduction, rowReduction } from '../kernels/reduction.js';
+import { DIVERGENCES, resolveDivergence } from '../kernels/divergence.js';
+import { checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape } from '../kernels/validate.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 
 export interface KdLossOptions {
@@ -24,27 +29,26 @@ export interface KdLossOptions {
   /** JSD: weight of the teacher in the mixture, in [0, 1] (default 0.5). */
   beta?: number;
   reduction?: Reduction;
+  /** Divide the 'sum' by this global count (data-parallel shards); implies reduction 'sum'. */
+  normalizer?: number;
 }
 
-export const DIVERGENCES: readonly Divergence[] = ['forward-kl', 'reverse-kl', 'jsd'];
-
 export function kdLoss(student: Tensor, teacher: Tensor, opts: KdLossOptions = {}): Tensor {
-  checkOptions(opts, 'options', ['temperature', 'divergence', 'beta', 'reduction']);
-  const [rows, cols] = checkMatrix(student, 'student');
-  checkMatrix(teacher, 'teacher');
+  checkOptions(opts, 'options', ['temperature', 'divergence', 'beta', 'reduction', 'normalizer']);
+  const { rows, cols, lead } = checkLogits(student, 'student');
+  checkLogits(teacher, 'teacher');
   checkSameShape(student, 'student', teacher, 'teacher');
   checkSameBackend([student, teacher], ['student', 'teacher']);
   const temperature = checkNumber(opts.temperature ?? 1, 'temperature', { min: 0, minExclusive: true });
-  const divergence = checkOneOf(opts.divergence ?? 'forward-kl', 'divergence', DIVERGENCES);
   const beta = checkNumber(opts.beta ?? 0.5, 'beta', { min: 0, max: 1 });
-  const reduction = checkOneOf(opts.reduction ?? 'batchmean', 'reduction', REDUCTIONS);
-  const scale = reductionScale(reduction, rows, rows * cols);
+  const divergence = resolveDivergence(checkOneOf(opts.divergence ?? 'forward-kl', 'divergence', DIVERGENCES), beta);
+  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });
   const be = student.backend;
   const r = be.softmaxKL({
     student: student.storage, teacher: teacher.storage, rows, cols, temperature, divergence, beta,
     studentGradScale: wantsGrad(student) ? scale : null,
     teacherGradScale: wantsGrad(teacher) ? scale : null,
   });
-  const value = reduceRows(be, r.rowLoss, rows, reduction, scale);
+  const value = reduceRows(be, r.rowLoss, lead, reduction, scale);
   return withFusedGrad('kdLoss', value, [student, teacher], [r.gradStudent, r.gradTeacher]);
 }

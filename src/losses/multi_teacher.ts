@@ -3,13 +3,14 @@
  *
  *   q = sum_k w_k softmax(t_k / T),   loss_i = T^2 * KL(q_i || softmax(s_i / T))
  *
- * Weights default to uniform, must be >= 0 and sum to 1. Reductions as kdLoss (default 'batchmean').
+ * Inputs are logits [..., C], one distribution per row over the last dimension. Weights default to
+ * uniform, must be >= 0 and sum to 1. Reductions and `normalizer` as kdLoss (default 'batchmean').
  * Gradients flow to the student and to any teacher that requires grad.
  */
 import type { Tensor } from '../tensor.js';
-import { REDUCTIONS, type Reduction, reductionScale } from '../kernels/reduction.js';
+import { REDUCTIONS, type Reduction, rowReduction } from '../kernels/reduction.js';
 import {
-  checkMatrix, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape, describe,
+  checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape, describe,
 } from '../kernels/validate.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 
@@ -17,16 +18,18 @@ export interface MultiTeacherOptions {
   weights?: number[];
   temperature?: number;
   reduction?: Reduction;
+  /** Divide the 'sum' by this global count (data-parallel shards); implies reduction 'sum'. */
+  normalizer?: number;
 }
 
 export function multiTeacherKdLoss(student: Tensor, teachers: Tensor[], opts: MultiTeacherOptions = {}): Tensor {
-  checkOptions(opts, 'options', ['weights', 'temperature', 'reduction']);
-  const [rows, cols] = checkMatrix(student, 'student');
+  checkOptions(opts, 'options', ['weights', 'temperature', 'reduction', 'normalizer']);
+  const { rows, cols, lead } = checkLogits(student, 'student');
   if (!Array.isArray(teachers) || teachers.length === 0) {
-    throw new TypeError(`teachers must be a non-empty array of Tensors [${rows}, ${cols}], got ${describe(teachers)}`);
+    throw new TypeError(`teachers must be a non-empty array of Tensors of the student's shape, got ${describe(teachers)}`);
   }
   teachers.forEach((t, k) => {
-    checkMatrix(t, `teachers[${k}]`);
+    checkLogits(t, `teachers[${k}]`);
     checkSameShape(student, 'student', t, `teachers[${k}]`);
   });
   checkSameBackend([student, ...teachers], ['student', ...teachers.map((_, k) => `teachers[${k}]`)]);
@@ -39,14 +42,13 @@ export function multiTeacherKdLoss(student: Tensor, teachers: Tensor[], opts: Mu
   const total = weights.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) > 1e-5) throw new RangeError(`weights must sum to 1, got ${total}`);
   const temperature = checkNumber(opts.temperature ?? 1, 'temperature', { min: 0, minExclusive: true });
-  const reduction = checkOneOf(opts.reduction ?? 'batchmean', 'reduction', REDUCTIONS);
-  const scale = reductionScale(reduction, rows, rows * cols);
+  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });
   const be = student.backend;
   const r = be.multiTeacherKL({
     student: student.storage, teachers: teachers.map((t) => t.storage), weights, rows, cols, temperature,
     studentGradScale: wantsGrad(student) ? scale : null,
     teacherGradScales: teachers.map((t) => (wantsGrad(t) ? scale : null)),
   });
-  const value = reduceRows(be, r.rowLoss, rows, reduction, scale);
+  const value = reduceRows(be, r.rowLoss, lead, reduction, scale);
   return withFusedGrad('multiTeacherKdLoss', value, [student, ...teachers], [r.gradStudent, ...(r.gradTeachers ?? [])]);
 }

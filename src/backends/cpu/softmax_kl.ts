@@ -15,7 +15,8 @@
  *                dL/dp_s = T^2 (1 - beta) log(p_s / m),  dL/dp_t = T^2 beta log(p_t / m)
  *                and through the softmax at temperature T: dL/dz_j = (1/T) p_j (g_j - sum_k p_k g_k).
  *                A term whose coefficient (beta or 1 - beta) is 0 is skipped, so beta = 0 or 1
- *                never evaluates 0 * inf (both give rowLoss 0, gradients 0).
+ *                never evaluates 0 * inf (both give rowLoss 0, gradients 0). Callers map those
+ *                endpoints to forward / reverse KL before calling (src/kernels/divergence.ts).
  *
  * The gradient written is `scale * d(rowLoss_i)/d(input)`, in float32, for each input whose
  * scale is not null.
@@ -28,7 +29,7 @@
  *   writes rowLoss = +Infinity and 0 for that row's gradients (PyTorch's would be NaN/inf).
  *
  * References: Hinton et al. 2015 (T^2 scaling); torch.nn.functional.kl_div; TRL's
- * generalized_jsd_loss (the jsd mixture, here without TRL's beta = 0 / 1 special cases).
+ * generalized_jsd_loss (the jsd mixture; its beta = 0 / 1 special cases are mapped by the caller).
  */
 import type { Divergence, SoftmaxKLArgs, SoftmaxKLResult } from '../backend.js';
 import { f32, wrap } from './storage.js';
