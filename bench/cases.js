@@ -31,7 +31,10 @@ export const SP_SIZES_QUICK = [[128, 512, 512]];
 export const MLP = { batch: 128, layers: [784, 64, 10], lr: 0.01, momentum: 0.9 };
 export const CNN = { batch: 128, inChannels: 1, height: 28, width: 28, conv: [32, 64], kernel: 3, padding: 1, fc: 128, classes: 10, lr: 1e-3 };
 
-export const SUITES = ['kd', 'ce', 'hinton', 'sp', 'mlp', 'cnn'];
+/** [B, C] of the gradient read back by the grad-read suite (the kd case's gradient). */
+export const GRAD_READ = [4096, 1000];
+
+export const SUITES = ['kd', 'ce', 'hinton', 'sp', 'mlp', 'cnn', 'grad-read'];
 
 /**
  * The case list for a run: [{ suite, size: string, dims: number[] }].
@@ -48,6 +51,10 @@ export function caseList(suites, quick) {
       out.push({ suite, size: `batch ${MLP.batch}`, dims: [MLP.batch, ...MLP.layers] });
     } else if (suite === 'cnn') {
       out.push({ suite, size: `batch ${CNN.batch}`, dims: [CNN.batch, CNN.inChannels, CNN.height, CNN.width] });
+    } else if (suite === 'grad-read') {
+      // Reading a kd gradient: a copy (data() / dataSync()) and a view (hostView(), cpu and native).
+      const [B, C] = GRAD_READ;
+      for (const read of ['copy', 'view']) out.push({ suite, size: `${B}x${C} ${read}`, dims: [B, C], read });
     }
   }
   return out;
@@ -58,6 +65,7 @@ export function effectiveBytes(c) {
   const [B, C] = c.dims;
   if (c.suite === 'kd' || c.suite === 'hinton') return 3 * B * C * 4; // read s, read t, write ds
   if (c.suite === 'ce') return 2 * B * C * 4; // read s, write ds (labels are B ints: ignored)
+  if (c.suite === 'grad-read') return c.read === 'copy' ? B * C * 4 : null; // the gradient, copied once; a view moves nothing
   return null;
 }
 

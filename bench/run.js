@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // kd-kernels benchmark driver (`npm run bench`). See bench/README.md.
 //
-//   node bench/run.js [--quick] [--suite kd|ce|hinton|sp|mlp|cnn|all[,...]] [--backends cpu,native,webgpu]
+//   node bench/run.js [--quick] [--suite kd|ce|hinton|sp|mlp|cnn|grad-read|all[,...]] [--backends cpu,native,webgpu]
 //                     [--threads 1,2] [--no-peers] [--no-triad] [--out DIR]
 //
 // 1. machine: CPU model, cores, L3, native.info() (ISA, threads) or why the addon did not load

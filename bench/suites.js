@@ -150,6 +150,17 @@ const makers = {
       free() { x.dispose(); t.dispose(); labels.dispose(); },
     };
   },
+  // One read of a [4096, 1000] kd gradient, computed once outside the timed loop: `copy` is what
+  // data() costs (dataSync() on cpu/native; the GPU -> host readback on webgpu), `view` is hostView().
+  'grad-read'([B, C], read) {
+    const s = tensor(lcgFloats(B * C, 1), [B, C], { requiresGrad: true });
+    const t = tensor(lcgFloats(B * C, 2), [B, C]);
+    const loss = losses.kdLoss(s, t, { temperature: TEMPERATURE });
+    loss.backward();
+    const g = s.grad;
+    const step = read === 'view' ? () => g.hostView() : isAsync ? () => g.data() : () => g.dataSync();
+    return { step, free() { s.dispose(); t.dispose(); loss.dispose(); } };
+  },
   cnn() {
     const { batch: B, inChannels: ci, height: H, width: W, conv: [c1, c2], kernel: k, padding, fc, classes } = CNN;
     const flat = c2 * Math.floor(H / 4) * Math.floor(W / 4);
@@ -230,7 +241,9 @@ process.on('uncaughtException', (e) => {
   process.exit(3);
 });
 
-const allCases = caseList(args.suites, args.quick).flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
+const allCases = caseList(args.suites, args.quick)
+  .filter((c) => !(c.read === 'view' && isAsync)) // webgpu has no host view
+  .flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
 
 function report(c, bench) {
   const name = `${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`;
@@ -263,9 +276,9 @@ for (const c of allCases.slice(args.from)) {
   let state = null;
   let warmMs = 0;
   try {
-    state = (c.raw ? rawMakers : makers)[c.suite](c.dims);
+    state = (c.raw ? rawMakers : makers)[c.suite](c.dims, c.read);
     const t0 = performance.now();
-    state.step();
+    await state.step();
     await settle();
     warmMs = performance.now() - t0;
   } catch (e) {
@@ -276,8 +289,7 @@ for (const c of allCases.slice(args.from)) {
   const slow = warmMs > 250 ? { minSamples: args.quick ? 2 : 5, maxTime: args.quick ? 0.1 : 1 } : {};
   const fn = isAsync
     ? (deferred) => {
-        state.step();
-        settle().then(() => deferred.resolve(), (e) => { deferred.benchmark.error = e; deferred.resolve(); });
+        Promise.resolve(state.step()).then(settle).then(() => deferred.resolve(), (e) => { deferred.benchmark.error = e; deferred.resolve(); });
       }
     : () => state.step();
   const suite = new Benchmark.Suite(`kd-kernels ${args.backend}`);

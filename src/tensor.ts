@@ -2,7 +2,7 @@
  * The Tensor facade: a shape, a dtype, a backend and its storage, plus the autograd fields.
  * Ops are both functions (src/ops) and methods here.
  */
-import type { Backend, BackendName, DType, Storage } from './backends/backend.js';
+import type { Backend, BackendName, DType, DTypeArray, Storage } from './backends/backend.js';
 import { backendByName, getBackend } from './backends/registry.js';
 import type { Node } from './autograd/node.js';
 import { runBackward } from './autograd/tape.js';
@@ -24,23 +24,39 @@ class SharedStorage {
 // registered: a registry holds its values strongly until its callback runs between tasks, so host
 // storage registered here would stay alive through a synchronous training loop.
 const reclaim = new FinalizationRegistry<SharedStorage>((s) => s.release());
-function track(t: Tensor, s: SharedStorage): void {
+function track(t: Tensor<DType>, s: SharedStorage): void {
   if (!s.backend.sync) reclaim.register(t, s, t);
 }
 
 export type NestedArray = number | NestedArray[];
 export type TensorData = Float32Array | Int32Array | number[] | NestedArray[];
 
-export interface TensorOptions {
+export interface TensorOptions<D extends DType = DType> {
   requiresGrad?: boolean;
-  dtype?: DType;
+  dtype?: D;
   backend?: BackendName;
 }
 
-export class Tensor {
+/** Options of tensor(): those of zeros() & co. plus `copy`. */
+export interface TensorDataOptions<D extends DType = DType> extends TensorOptions<D> {
+  /**
+   * Default true: the tensor gets its own copy of `data`. `false` (cpu and native; a Float32Array,
+   * or an Int32Array for int32): the tensor adopts the caller's array without copying it. The caller
+   * must not write to the array while the tensor lives: a write changes the tensor's values behind
+   * autograd's back (gradients computed from them are then wrong). On webgpu the data is always
+   * copied to the GPU, so `false` changes nothing there.
+   */
+  copy?: boolean;
+}
+
+/**
+ * A tensor of dtype D: `Tensor` is float32, `Tensor<'int32'>` holds labels. `data()` and
+ * `dataSync()` return the dtype's array (Float32Array or Int32Array).
+ */
+export class Tensor<D extends DType = 'float32'> {
   readonly __kdTensor = true;
   readonly shape: readonly number[];
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly backend: Backend;
   requiresGrad: boolean;
   /** Accumulated gradient of a leaf tensor after backward(). */
@@ -55,7 +71,7 @@ export class Tensor {
   constructor(backend: Backend, storage: Storage, shape: readonly number[], opts: { requiresGrad?: boolean; hostInts?: Int32Array; shared?: SharedStorage } = {}) {
     this.backend = backend;
     this.shape = Object.freeze([...shape]);
-    this.dtype = storage.dtype;
+    this.dtype = storage.dtype as D;
     this.requiresGrad = opts.requiresGrad ?? false;
     this.hostInts = opts.hostInts ?? null;
     if (opts.shared) {
@@ -84,17 +100,32 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** Copy of the data (the one readback on webgpu). */
-  async data(): Promise<Float32Array | Int32Array> {
-    return this.backend.read(this.storage);
+  /** A copy of the values, the caller's to keep and modify (on webgpu: the one readback). */
+  async data(): Promise<DTypeArray<D>> {
+    return (await this.backend.read(this.storage)) as DTypeArray<D>;
   }
 
-  /** Synchronous copy of the data (cpu and native backends only). */
-  dataSync(): Float32Array | Int32Array {
-    if (!this.backend.sync) {
-      throw new Error(`dataSync() is not available on the ${this.backend.name} backend: use await tensor.data()`);
-    }
-    return this.backend.readSync(this.storage);
+  /** A copy of the values, synchronously (cpu and native backends only). */
+  dataSync(): DTypeArray<D> {
+    this.checkHost('dataSync()', 'await tensor.data()');
+    return this.backend.readSync(this.storage) as DTypeArray<D>;
+  }
+
+  /**
+   * The tensor's own host memory, without a copy (cpu and native backends only), like PyTorch's
+   * `Tensor.numpy()`. Treat it as read-only. It shows the tensor's current values: it changes when
+   * the tensor is written in place (`optimizer.step()` on a parameter, gradient accumulation into a
+   * leaf's `.grad` by a later `backward()`); `loadStateDict()` gives the tensor new memory and leaves
+   * the view with the old values. It stays readable after `dispose()` (kd-kernels then never reuses
+   * that memory). Copy it (`dataSync()`) to keep values across such writes.
+   */
+  hostView(): DTypeArray<D> {
+    this.checkHost('hostView()', 'await tensor.data() (a copy)');
+    return this.backend.readView(this.storage) as DTypeArray<D>;
+  }
+
+  private checkHost(what: string, instead: string): void {
+    if (!this.backend.sync) throw new Error(`${what} is not available on the ${this.backend.name} backend: use ${instead}`);
   }
 
   /** The single value of a one-element tensor. */
@@ -120,7 +151,7 @@ export class Tensor {
   }
 
   /** Back-propagate from this tensor; a non-scalar needs an explicit upstream gradient. */
-  backward(grad?: Tensor): void {
+  backward(this: Tensor, grad?: Tensor): void {
     runBackward(this, grad);
   }
 
@@ -151,16 +182,16 @@ export class Tensor {
   }
 
   /** A copy on another backend. */
-  async to(name: BackendName): Promise<Tensor> {
+  async to(name: BackendName): Promise<Tensor<D>> {
     const target = backendByName(name);
     if (target === this.backend) return this;
     const d = await this.data();
-    return new Tensor(target, target.upload(d), this.shape, { requiresGrad: this.requiresGrad, hostInts: this.hostInts ?? undefined });
+    return new Tensor<D>(target, target.upload(d), this.shape, { requiresGrad: this.requiresGrad, hostInts: this.hostInts ?? undefined });
   }
 
   /** @internal a tensor sharing this one's storage with another shape. */
-  view(shape: readonly number[]): Tensor {
-    return new Tensor(this.backend, this.storage, shape, { shared: this.shared!, hostInts: this.hostInts ?? undefined });
+  view(shape: readonly number[]): Tensor<D> {
+    return new Tensor<D>(this.backend, this.storage, shape, { shared: this.shared!, hostInts: this.hostInts ?? undefined });
   }
 
   toString(): string {
@@ -168,24 +199,24 @@ export class Tensor {
   }
 
   // ---- ops as methods --------------------------------------------------------------------------
-  add(b: Tensor | number): Tensor { return ops.add(this, b); }
-  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
-  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
-  div(b: Tensor | number): Tensor { return ops.div(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
-  relu(): Tensor { return ops.relu(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  square(): Tensor { return ops.square(this); }
-  sum(axis?: number): Tensor { return ops.sum(this, axis); }
-  mean(axis?: number): Tensor { return ops.mean(this, axis); }
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startDim = 1): Tensor { return ops.flatten(this, startDim); }
-  transpose(): Tensor { return ops.transpose(this); }
-  softmax(): Tensor { return ops.softmax(this); }
-  logSoftmax(): Tensor { return ops.logSoftmax(this); }
-  detach(): Tensor { return ops.detach(this); }
+  add(this: Tensor, b: Tensor | number): Tensor { return ops.add(this, b); }
+  sub(this: Tensor, b: Tensor | number): Tensor { return ops.sub(this, b); }
+  mul(this: Tensor, b: Tensor | number): Tensor { return ops.mul(this, b); }
+  div(this: Tensor, b: Tensor | number): Tensor { return ops.div(this, b); }
+  neg(this: Tensor): Tensor { return ops.neg(this); }
+  matmul(this: Tensor, b: Tensor): Tensor { return ops.matmul(this, b); }
+  relu(this: Tensor): Tensor { return ops.relu(this); }
+  exp(this: Tensor): Tensor { return ops.exp(this); }
+  log(this: Tensor): Tensor { return ops.log(this); }
+  square(this: Tensor): Tensor { return ops.square(this); }
+  sum(this: Tensor, axis?: number): Tensor { return ops.sum(this, axis); }
+  mean(this: Tensor, axis?: number): Tensor { return ops.mean(this, axis); }
+  reshape(shape: readonly number[]): Tensor<D> { return ops.reshape(this, shape); }
+  flatten(startDim = 1): Tensor<D> { return ops.flatten(this, startDim); }
+  transpose(this: Tensor): Tensor { return ops.transpose(this); }
+  softmax(this: Tensor): Tensor { return ops.softmax(this); }
+  logSoftmax(this: Tensor): Tensor { return ops.logSoftmax(this); }
+  detach(): Tensor<D> { return ops.detach(this); }
 }
 
 // ---- creation ----------------------------------------------------------------------------------
@@ -229,14 +260,26 @@ function checkShape(shape: unknown, name = 'shape'): number[] {
 /**
  * Make a tensor from a Float32Array, Int32Array, number[] or nested arrays.
  * `tensor(data, [B, C], { requiresGrad: true })`; `tensor(labels, [B], { dtype: 'int32' })`.
+ * The dtype is `opts.dtype`, else int32 for an Int32Array, else float32. `{ copy: false }` adopts a
+ * typed array of that dtype instead of copying it (see TensorDataOptions.copy).
  */
-export function tensor(data: TensorData, shape?: readonly number[], opts: TensorOptions = {}): Tensor {
+export function tensor(data: TensorData, shape: readonly number[] | undefined, opts: TensorDataOptions<'int32'> & { dtype: 'int32' }): Tensor<'int32'>;
+export function tensor(data: Int32Array, shape?: readonly number[], opts?: TensorDataOptions<'int32'>): Tensor<'int32'>;
+export function tensor(data: TensorData, shape?: readonly number[], opts?: TensorDataOptions<'float32'>): Tensor;
+export function tensor(data: TensorData, shape?: readonly number[], opts?: TensorDataOptions): Tensor<DType>;
+export function tensor(data: TensorData, shape?: readonly number[], opts: TensorDataOptions = {}): Tensor<DType> {
   const dtype: DType = opts.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
   if (dtype !== 'float32' && dtype !== 'int32') throw new RangeError(`dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
+  const copy = opts.copy ?? true;
+  if (typeof copy !== 'boolean') throw new TypeError(`copy must be a boolean, got ${describe(copy)}`);
+  const Arr = dtype === 'int32' ? Int32Array : Float32Array;
+  if (!copy && !(data instanceof Arr)) {
+    throw new TypeError(`tensor(data, shape, { copy: false }) adopts a ${Arr.name} for dtype '${dtype}', got ${describe(data)}`);
+  }
   let flat: Float32Array | Int32Array;
   let inferred: number[];
   if (data instanceof Float32Array || data instanceof Int32Array) {
-    flat = dtype === 'int32' ? Int32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
+    flat = data instanceof Arr ? data : Arr.from(data);
     inferred = [data.length];
   } else if (Array.isArray(data)) {
     inferred = inferShape(data as NestedArray);
@@ -248,7 +291,7 @@ export function tensor(data: TensorData, shape?: readonly number[], opts: Tensor
       }
     } else flattenNested(data as NestedArray[], inferred, out, 0, 'tensor data');
     if (dtype === 'int32' && out.some((v) => !Number.isInteger(v))) throw new TypeError('int32 tensor data must hold integers');
-    flat = dtype === 'int32' ? Int32Array.from(out) : Float32Array.from(out);
+    flat = Arr.from(out);
   } else {
     throw new TypeError(`tensor data must be a Float32Array, Int32Array or (nested) number array, got ${describe(data)}`);
   }
@@ -257,24 +300,26 @@ export function tensor(data: TensorData, shape?: readonly number[], opts: Tensor
   if (n !== flat.length) throw new RangeError(`tensor data has ${flat.length} elements but shape ${fmtShape(s)} needs ${n}`);
   if (opts.requiresGrad && dtype !== 'float32') throw new TypeError('only float32 tensors can require grad');
   const backend = opts.backend ? backendByName(opts.backend) : getBackend();
-  const hostInts = dtype === 'int32' ? (flat as Int32Array).slice() : undefined;
-  return new Tensor(backend, backend.upload(flat), s, { requiresGrad: opts.requiresGrad, hostInts });
+  // Arrays made here are ours already: adopt them rather than copy them again.
+  const adopt = !copy || flat !== data;
+  const hostInts = dtype === 'int32' ? (adopt ? flat : flat.slice()) as Int32Array : undefined;
+  return new Tensor<DType>(backend, backend.upload(flat, !adopt), s, { requiresGrad: opts.requiresGrad, hostInts });
 }
 
-export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+export function zeros<D extends DType = 'float32'>(shape: readonly number[], opts: TensorOptions<D> = {}): Tensor<D> {
   const s = checkShape(shape);
   const backend = opts.backend ? backendByName(opts.backend) : getBackend();
   const n = s.reduce((a, b) => a * b, 1);
-  return new Tensor(backend, backend.zeros(n, opts.dtype ?? 'float32'), s, { requiresGrad: opts.requiresGrad });
+  return new Tensor<D>(backend, backend.zeros(n, opts.dtype ?? 'float32'), s, { requiresGrad: opts.requiresGrad });
 }
 
-export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+export function full<D extends DType = 'float32'>(shape: readonly number[], value: number, opts: TensorOptions<D> = {}): Tensor<D> {
   const s = checkShape(shape);
   const n = s.reduce((a, b) => a * b, 1);
-  return tensor(new Float32Array(n).fill(value), s, opts);
+  return tensor(new Float32Array(n).fill(value), s, opts) as Tensor<DType> as Tensor<D>;
 }
 
-export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+export function ones<D extends DType = 'float32'>(shape: readonly number[], opts: TensorOptions<D> = {}): Tensor<D> {
   return full(shape, 1, opts);
 }
 

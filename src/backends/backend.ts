@@ -15,6 +15,20 @@
  */
 
 export type DType = 'float32' | 'int32';
+
+/** The typed array that holds a dtype's values: Float32Array for float32, Int32Array for int32. */
+export type DTypeArray<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+
+declare global {
+  // The WebGPU types kd-kernels' declarations name, declared empty so that they resolve for every
+  // consumer (skipLibCheck: false included) without adding anything: with @webgpu/types (or a lib
+  // that has WebGPU) these merge into the real interfaces; without, they stay opaque handles.
+  /* eslint-disable @typescript-eslint/no-empty-interface */
+  interface GPUDevice {}
+  interface GPUBuffer {}
+  interface GPUCommandEncoder {}
+  interface GPUComputePipeline {}
+}
 export type BackendName = 'cpu' | 'native' | 'webgpu';
 
 /** Opaque handle to a backend's memory. Backends subclass or brand it. */
@@ -226,11 +240,22 @@ export interface Backend {
   readonly sync: boolean;
 
   // ---- storage ------------------------------------------------------------
-  upload(data: Float32Array | Int32Array): Storage;
+  /**
+   * A storage holding `data`. Host backends copy it, or with `copy === false` adopt the array itself
+   * (it is then never pooled); device backends always copy it to the device.
+   */
+  upload(data: Float32Array | Int32Array, copy?: boolean): Storage;
   zeros(size: number, dtype: DType): Storage;
+  /** A copy of the values, owned by the caller. */
   read(s: Storage): Promise<Float32Array | Int32Array>;
-  /** Throws on asynchronous backends. */
+  /** A copy, synchronously. Throws on asynchronous backends. */
   readSync(s: Storage): Float32Array | Int32Array;
+  /**
+   * The storage's own host memory, no copy (cpu, native). The array stays readable after dispose()
+   * (it is then never pooled) and changes when the storage is written in place. Throws on
+   * asynchronous backends.
+   */
+  readView(s: Storage): Float32Array | Int32Array;
   dispose(s: Storage): void;
 
   // ---- fused losses (forward + gradient in one pass) -----------------------

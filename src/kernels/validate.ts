@@ -44,13 +44,13 @@ export function checkLogits(x: unknown, name: string): { rows: number; cols: num
   return { rows: lead.reduce((a, b) => a * b, 1), cols: t.shape[t.shape.length - 1], lead };
 }
 
-export function checkSameShape(a: Tensor, aName: string, b: Tensor, bName: string): void {
+export function checkSameShape(a: Tensor<DType>, aName: string, b: Tensor<DType>, bName: string): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(`${bName} must have the shape of ${aName} ${fmtShape(a.shape)}, got ${fmtShape(b.shape)}`);
   }
 }
 
-export function checkSameBackend(tensors: readonly Tensor[], names: readonly string[]): void {
+export function checkSameBackend(tensors: readonly Tensor<DType>[], names: readonly string[]): void {
   const first = tensors[0];
   for (let i = 1; i < tensors.length; i++) {
     if (tensors[i].backend !== first.backend) {

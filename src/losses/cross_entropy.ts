@@ -26,7 +26,7 @@ export interface CrossEntropyOptions {
 export const CE_REDUCTIONS = REDUCTIONS.filter((r) => r !== 'batchmean') as Exclude<Reduction, 'batchmean'>[];
 
 /** Validated cross-entropy attributes, shared with hintonLoss. */
-export function ceAttrs(opts: CrossEntropyOptions, labels: Tensor, lead: readonly number[], cols: number, be: Tensor['backend']) {
+export function ceAttrs(opts: CrossEntropyOptions, labels: Tensor<'int32'>, lead: readonly number[], cols: number, be: Tensor['backend']) {
   const labelSmoothing = checkNumber(opts.labelSmoothing ?? 0, 'labelSmoothing', { min: 0, max: 1 });
   const ignoreIndex = checkNumber(opts.ignoreIndex ?? -100, 'ignoreIndex', { integer: true });
   const y = checkLabels(labels, 'labels', lead, cols, ignoreIndex);
@@ -35,7 +35,7 @@ export function ceAttrs(opts: CrossEntropyOptions, labels: Tensor, lead: readonl
   return { labels: y, labelSmoothing, ignoreIndex, weight: w, denominator };
 }
 
-export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, labels: Tensor<'int32'>, opts: CrossEntropyOptions = {}): Tensor {
   checkOptions(opts, 'options', ['labelSmoothing', 'ignoreIndex', 'weight', 'reduction', 'normalizer']);
   const { rows, cols, lead } = checkLogits(logits, 'logits');
   const be = logits.backend;

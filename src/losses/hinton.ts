@@ -32,9 +32,9 @@ export interface HintonParts {
   hard: Tensor;
 }
 
-export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions & { returnParts: true }): HintonParts;
-export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts?: HintonLossOptions): Tensor;
-export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor, opts: HintonLossOptions = {}): Tensor | HintonParts {
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int32'>, opts: HintonLossOptions & { returnParts: true }): HintonParts;
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int32'>, opts?: HintonLossOptions): Tensor;
+export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int32'>, opts: HintonLossOptions = {}): Tensor | HintonParts {
   checkOptions(opts, 'options', [
     'temperature', 'alpha', 'labelSmoothing', 'ignoreIndex', 'weight', 'reduction', 'normalizer', 'returnParts',
   ]);

@@ -1,9 +1,10 @@
 /** reshape, flatten, transpose, detach. */
 import { Tensor, fromStorage } from '../tensor.js';
+import type { DType } from '../backends/backend.js';
 import { record } from '../autograd/node.js';
 import { checkMatrix, checkTensor, fmtShape } from '../kernels/validate.js';
 
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export function reshape<D extends DType = 'float32'>(x: Tensor<D>, shape: readonly number[]): Tensor<D> {
   checkTensor(x, 'x');
   if (!Array.isArray(shape)) throw new TypeError('reshape: shape must be an array');
   let infer = -1;
@@ -21,11 +22,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new RangeError(`reshape: cannot view ${fmtShape(x.shape)} (${x.size} elements) as ${fmtShape(shape)}`);
   }
   const y = x.view(s);
-  return record(y, 'reshape', [x], (g) => [g.view(x.shape)]);
+  return record(y as Tensor, 'reshape', [x as Tensor], (g) => [g.view(x.shape)]) as Tensor<DType> as Tensor<D>;
 }
 
 /** Collapse dims from startDim on: [N, C, H, W] -> [N, C*H*W]. */
-export function flatten(x: Tensor, startDim = 1): Tensor {
+export function flatten<D extends DType = 'float32'>(x: Tensor<D>, startDim = 1): Tensor<D> {
   checkTensor(x, 'x');
   const lead = x.shape.slice(0, startDim);
   return reshape(x, [...lead, -1]);
@@ -40,6 +41,7 @@ export function transpose(x: Tensor): Tensor {
 }
 
 /** The same values, cut from the graph. */
-export function detach(x: Tensor): Tensor {
-  return checkTensor(x, 'x').view(x.shape);
+export function detach<D extends DType = 'float32'>(x: Tensor<D>): Tensor<D> {
+  checkTensor(x, 'x');
+  return x.view(x.shape);
 }

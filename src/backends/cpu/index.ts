@@ -23,8 +23,11 @@ import { addInPlace, sgdStep, adamStep } from './optim.js';
 /** Storage methods for host memory, shared with the native backend. */
 export const hostStorageMethods = {
   sync: true as const,
-  upload(data: Float32Array | Int32Array): Storage {
-    return new HostStorage(data.slice());
+  upload(data: Float32Array | Int32Array, copy = true): Storage {
+    if (copy) return new HostStorage(data.slice());
+    const s = new HostStorage(data);
+    s.shared = true;
+    return s;
   },
   zeros(size: number, dtype: DType): Storage {
     return new HostStorage(dtype === 'int32' ? new Int32Array(size) : new Float32Array(size));
@@ -35,10 +38,15 @@ export const hostStorageMethods = {
   readSync(s: Storage): Float32Array | Int32Array {
     return host(s).data.slice();
   },
-  dispose(s: Storage): void {
-    // Float arrays go back to the pool for the next kernel's output; the storage is emptied.
+  readView(s: Storage): Float32Array | Int32Array {
     const h = host(s);
-    if (h.data instanceof Float32Array) releaseF32(h.data);
+    h.shared = true;
+    return h.data;
+  },
+  dispose(s: Storage): void {
+    // Float arrays nobody else sees go back to the pool for the next kernel's output; the storage is emptied.
+    const h = host(s);
+    if (h.data instanceof Float32Array && !h.shared) releaseF32(h.data);
     h.data = new Float32Array(0);
   },
 };

@@ -4,6 +4,11 @@ import type { DType, Storage } from '../backend.js';
 export class HostStorage implements Storage {
   readonly size: number;
   readonly dtype: DType;
+  /**
+   * True once `data` is seen outside kd-kernels (a caller's array adopted by tensor(..., { copy:
+   * false }), or handed out by Tensor.hostView()): dispose() then never pools it for reuse.
+   */
+  shared = false;
   constructor(public data: Float32Array | Int32Array) {
     this.size = data.length;
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';

@@ -57,6 +57,9 @@ export async function createWebGPUBackend(opts: DeviceOptions = {}): Promise<Web
     readSync(): never {
       throw new Error('kd-kernels: webgpu is asynchronous: use await tensor.data() (backend.read) instead of dataSync()');
     },
+    readView(): never {
+      throw new Error('kd-kernels: webgpu tensors live in GPU memory and have no host view: use await tensor.data()');
+    },
     dispose: (s: Storage) => rt.dispose(s),
     softmaxKL: (a) => softmaxKL(rt, a),
     crossEntropy: (a) => crossEntropy(rt, a),
