@@ -3,19 +3,15 @@
  * (src/backends/native/index.ts); `webgpu` needs an async device (src/backends/webgpu/index.ts).
  *
  * Default: `native` when the addon loads, else `cpu` with one warning that says why and how to
- * fix it. `KD_BACKEND=cpu|native` picks one; `KD_BACKEND=native` turns a load failure into an error.
+ * fix it (in Node; a browser gets `cpu` silently). `KD_BACKEND=cpu|native` picks one;
+ * `KD_BACKEND=native` turns a load failure into an error. Nothing loads at import time: the addon
+ * is loaded synchronously on first use (no top-level await, so require('kd-kernels') works).
  */
 import type { Backend, BackendName } from './backend.js';
 import { cpuBackend } from './cpu/index.js';
+import { loadNativeBackend } from './native/index.js';
 
 export { cpuBackend };
-
-// The native backend's module is loaded once; a failure (no addon built) is kept as the reason.
-const nativeModule = await import('./native/index.js').catch((e: unknown) => ({
-  loadNativeBackend(): Backend {
-    throw e;
-  },
-}));
 
 let current: Backend | null = null;
 let nativeBackend: Backend | null = null;
@@ -31,7 +27,7 @@ function env(name: string): string | undefined {
 export function tryNative(): Backend | null {
   if (nativeBackend || nativeError) return nativeBackend;
   try {
-    nativeBackend = nativeModule.loadNativeBackend();
+    nativeBackend = loadNativeBackend();
   } catch (e) {
     nativeError = e instanceof Error ? e : new Error(String(e));
   }
@@ -50,7 +46,8 @@ export function getBackend(): Backend {
   const nb = tryNative();
   if (nb) return (current = nb);
   if (wanted === 'native') throw new Error(`KD_BACKEND=native but the native addon did not load: ${nativeError?.message}`);
-  if (!warned) {
+  // In Node the cpu fallback is worth a warning; in a browser it is the expected default.
+  if (!warned && typeof process !== 'undefined') {
     warned = true;
     console.warn(`kd-kernels: using the cpu backend (slow reference); ${nativeError?.message}`);
   }

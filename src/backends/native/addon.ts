@@ -1,15 +1,17 @@
 /**
- * Loads the C++ addon (kd_kernels.node) once. Looked for, relative to the package root:
+ * Loads the C++ addon (kd_kernels.node) once, synchronously, on first use. Looked for, relative to
+ * the package root:
  *   1. prebuilds/<process.platform>-<process.arch>/kd_kernels.node   (shipped in the npm tarball)
  *   2. build/Release/kd_kernels.node                                 (a local cmake-js build)
  * On failure, one Error lists every path tried with its reason and how to fix it.
  * KD_NATIVE_ADDON=/path/to/kd_kernels.node loads that file instead (and only it): a sanitizer or
  * debug build (.ci/sanitize.sh), or an addon built elsewhere.
+ *
+ * No top-level await and no static `node:*` import: Node's modules come from
+ * process.getBuiltinModule (Node >= 20.16) when the addon is first asked for, so the package's
+ * graph loads with require() (Node >= 20.19) and bundles for browsers, where this throws one
+ * Error and the cpu backend is used.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
 type F32 = Float32Array;
 type Opt<T> = T | null;
@@ -45,16 +47,35 @@ export interface NativeAddon {
   [op: string]: unknown;
 }
 
-/** The package root: this file is src/backends/native/addon.ts or dist/backends/native/addon.js. */
-export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+interface NodeModules {
+  fs: typeof import('node:fs');
+  module: typeof import('node:module');
+  url: typeof import('node:url');
+}
 
+/** Node's built-in modules, or null outside Node (a browser, a worker without process). */
+function nodeModules(): NodeModules | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const get = proc?.getBuiltinModule;
+  if (typeof get !== 'function') return null;
+  return {
+    fs: get('node:fs') as NodeModules['fs'],
+    module: get('node:module') as NodeModules['module'],
+    url: get('node:url') as NodeModules['url'],
+  };
+}
+
+/** Where the addon is looked for, first match wins (this file is src/ or dist/backends/native/addon.*). */
 export function addonCandidates(): string[] {
+  const node = nodeModules();
+  if (!node) return [];
   const override = process.env.KD_NATIVE_ADDON;
   if (override) return [override];
+  const root = new URL('../../../', import.meta.url);
   return [
-    join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'kd_kernels.node'),
-    join(packageRoot, 'build', 'Release', 'kd_kernels.node'),
-  ];
+    `prebuilds/${process.platform}-${process.arch}/kd_kernels.node`,
+    'build/Release/kd_kernels.node',
+  ].map((rel) => node.url.fileURLToPath(new URL(rel, root)));
 }
 
 let cached: NativeAddon | null = null;
@@ -64,10 +85,15 @@ let failure: Error | null = null;
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
   if (failure) throw failure;
-  const require = createRequire(import.meta.url);
+  const node = nodeModules();
+  if (!node) {
+    failure = new Error('kd-kernels: the native addon needs Node.js >= 20.16 (process.getBuiltinModule); the cpu and webgpu backends run here');
+    throw failure;
+  }
+  const require = node.module.createRequire(import.meta.url);
   const tried: string[] = [];
   for (const path of addonCandidates()) {
-    if (!existsSync(path)) {
+    if (!node.fs.existsSync(path)) {
       tried.push(`  - ${path}: not found`);
       continue;
     }
