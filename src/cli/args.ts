@@ -302,7 +302,7 @@ Usage:
   kd-kernels distill [flags]        teacher, student, distilled and control runs; table + report
   kd-kernels eval --model FILE      test accuracy of a model file written by distill
   kd-kernels info                   available backends (and the native ISA)
-  kd-kernels build-native           compile the native addon here (npx cmake-js compile)
+  kd-kernels build-native           compile the native addon here (cmake-js)
   kd-kernels --help | --version
 
 kd-kernels <command> --help shows the command's flags.`,
@@ -349,5 +349,6 @@ Evaluates a model file written by kd-kernels distill on the test split and print
 Lists the backends that load here, and the native addon's instruction set.`,
   'build-native': `kd-kernels build-native
 
-Compiles the native addon in the package folder with cmake-js (needs cmake and a C++ compiler).`,
+Compiles the native addon in the package folder with cmake-js (needs cmake, a C++17 compiler and the
+packages cmake-js and node-addon-api; it says how to install them when they are missing).`,
 };

@@ -63,13 +63,15 @@ async function info(io: Io): Promise<number> {
   return 0;
 }
 
+/** scripts/build-native.mjs (cmake-js compile; says how to get cmake-js and node-addon-api when missing). */
 function buildNative(io: Io): Promise<number> {
   const cwd = packageRoot();
-  io.stderr(`kd-kernels: running 'npx cmake-js compile' in ${cwd}\n`);
+  const script = join(cwd, 'scripts', 'build-native.mjs');
+  io.stderr(`kd-kernels: running 'node ${script}' in ${cwd}\n`);
   return new Promise((res) => {
-    const child = spawn(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['cmake-js', 'compile'], { cwd, stdio: 'inherit' });
+    const child = spawn(process.execPath, [script], { cwd, stdio: 'inherit' });
     child.on('error', (e) => {
-      io.stderr(`kd-kernels: could not run npx cmake-js: ${e.message}\n`);
+      io.stderr(`kd-kernels: could not run ${script}: ${e.message}\n`);
       res(1);
     });
     child.on('exit', (code) => res(code ?? 1));

@@ -45,7 +45,13 @@ async function nodeGpu(flags: string[]): Promise<GPU> {
   try {
     mod = (await import(/* @vite-ignore */ name)) as typeof mod;
   } catch (e) {
-    throw new Error(`kd-kernels/webgpu: the \`webgpu\` npm package (Dawn) could not be loaded: ${(e as Error).message}`);
+    // An optional peer dependency (about 130 MB, Dawn for five platforms): installed only by those who want it.
+    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    throw new Error(
+      missing
+        ? 'kd-kernels: WebGPU in Node needs the optional peer dependency `webgpu` (Dawn): run `npm install webgpu`'
+        : `kd-kernels/webgpu: the \`webgpu\` npm package (Dawn) could not be loaded: ${(e as Error).message}`,
+    );
   }
   // Install GPUBufferUsage & co. for callers' convenience (kd-kernels itself does not need them).
   for (const [k, v] of Object.entries(mod.globals)) {
