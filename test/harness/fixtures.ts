@@ -8,14 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { uniformInputs } from './inputs.js';
 
-export interface Recipe { seed: number; n: number; lo: number; hi: number; masked?: number[] }
-export type Num = number | 'Infinity' | '-Infinity';
+export type Num = number | 'Infinity' | '-Infinity' | 'NaN';
+export interface Recipe { seed: number; n: number; lo: number; hi: number; masked?: number[]; set?: [number, Num][] }
 export type Grad =
   | { full: Num[] }
   | { n: number; sampleIdx: number[]; sampleVals: Num[]; sum: Num; absSum: Num; dotWithProbe: Num };
 export interface Case {
   name: string;
   kernel: string;
+  /** nonfinite.json: the case class (nan-student, masked-teacher, ...). */
+  class?: string;
   shape: Record<string, number>;
   inputs: Record<string, any>;
   options: Record<string, any>;
@@ -36,10 +38,11 @@ export function loadFixtures(file: string): Case[] {
   return (JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as { cases: Case[] }).cases;
 }
 
-/** Regenerates a float32 input from its recipe; masked indices become -Infinity. */
+/** Regenerates a float32 input from its recipe; masked indices become -Infinity, then `set` is applied. */
 export function materialise(r: Recipe): Float32Array {
   const x = uniformInputs(r.seed, r.n, r.lo, r.hi);
   for (const i of r.masked ?? []) x[i] = -Infinity;
+  for (const [i, v] of r.set ?? []) x[i] = Number(v);
   return x;
 }
 
@@ -60,8 +63,12 @@ export function expectArrayClose(actual: ArrayLike<number>, expected: ArrayLike<
   for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
   const atol = tol.atolRel * maxAbs + 1e-12;
   for (let i = 0; i < expected.length; i++) {
-    if (Number.isNaN(actual[i])) expect.fail(`${what}[${i}] is NaN (expected ${expected[i]})`);
     const e = expected[i];
+    if (Number.isNaN(e)) {
+      if (!Number.isNaN(actual[i])) expect.fail(`${what}[${i}]: got ${actual[i]}, expected NaN`);
+      continue;
+    }
+    if (Number.isNaN(actual[i])) expect.fail(`${what}[${i}] is NaN (expected ${e})`);
     const ok = Number.isFinite(e) ? Math.abs(actual[i] - e) <= tol.rtol * Math.abs(e) + atol : actual[i] === e;
     if (!ok) expect.fail(`${what}[${i}]: got ${actual[i]}, expected ${e} (rtol ${tol.rtol}, atol ${atol.toExponential(2)})`);
   }

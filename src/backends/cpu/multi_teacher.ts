@@ -9,7 +9,8 @@
  *
  * log q is computed as a log-sum-exp over the teachers (log w_k + log p_k), so masked classes
  * (-Infinity logits) and weights of 0 are exact. A row where q is 0 everywhere (every teacher
- * fully masked) gives rowLoss 0 and zero gradients. The gradients written are
+ * fully masked) gives rowLoss 0 and zero gradients. A NaN or +Infinity logit (student or any
+ * teacher) makes the row's loss and gradient rows NaN. The gradients written are
  * `scale * d(rowLoss_i)/d(input)` for each non-null scale.
  */
 import type { MultiTeacherArgs, MultiTeacherResult } from '../backend.js';
@@ -54,6 +55,10 @@ export function multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult {
     gs?.fill(0);
     rowLoss[i] = forwardKLRow(logPs, logQ, cols, T, gs, a.studentGradScale ?? 0, null, 0);
     if (gradS && gs) gradS.set(gs, off);
+    if (Number.isNaN(rowLoss[i])) {
+      for (const out of gradT) out?.fill(NaN, off, off + cols); // a NaN or +Infinity logit in the row
+      continue;
+    }
     if (isMaskedRow(logQ, cols)) continue;
     // 4. Teacher gradients: w_k T p_k (g - <p_k, g>), g = log q - log p_s (0 where q = 0).
     for (let j = 0; j < cols; j++) gLog[j] = logQ[j] === -Infinity ? 0 : logQ[j] - logPs[j];

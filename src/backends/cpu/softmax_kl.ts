@@ -21,8 +21,12 @@
  * The gradient written is `scale * d(rowLoss_i)/d(input)`, in float32, for each input whose
  * scale is not null.
  *
+ * Non-finite inputs (PyTorch's policy): a NaN or +Infinity logit in a row makes that row's loss
+ * NaN and its gradient rows NaN; other rows are untouched.
+ *
  * Masked classes (teacher logit -Infinity, so p_t = 0 exactly): such a term contributes 0 to the
- * loss and 0 to every gradient (0 * log 0 = 0, never NaN). Special cases:
+ * loss and 0 to every gradient (0 * log 0 = 0, never NaN), also where the student is -Infinity
+ * there too. Special cases:
  * - A row whose teacher logits are all -Infinity: rowLoss 0, gradients 0 (all divergences).
  * - reverse-kl with a masked teacher class where the student has mass (student log-prob finite,
  *   even if p_s underflows to 0 in float64): KL(p_s || p_t) = +Infinity, as in PyTorch. The kernel
@@ -36,16 +40,17 @@ import { f32, wrap } from './storage.js';
 
 /**
  * log-softmax of x[off .. off + cols) / T into out[0 .. cols), in float64:
- * out_j = (x_j / T - max) - log(sum_k exp(x_k / T - max)). A row of all -Infinity gives all -Infinity.
+ * out_j = (x_j / T - max) - log(sum_k exp(x_k / T - max)). A row of all -Infinity gives all -Infinity;
+ * a row with a NaN or +Infinity gives all NaN (PyTorch's log_softmax).
  */
 export function logSoftmaxRow(
   x: Float32Array, off: number, cols: number, temperature: number, out: Float64Array,
 ): void {
-  // 1. Row max of x / T.
+  // 1. Row max of x / T (NaN if the row holds one, so that it reaches every output).
   let max = -Infinity;
   for (let j = 0; j < cols; j++) {
     const z = x[off + j] / temperature;
-    if (z > max) max = z;
+    if (z > max || Number.isNaN(z)) max = z;
   }
   if (max === -Infinity) {
     out.fill(-Infinity, 0, cols);
@@ -57,6 +62,20 @@ export function logSoftmaxRow(
   const logSum = Math.log(sum);
   // 3. Shifted logits minus log-sum.
   for (let j = 0; j < cols; j++) out[j] = x[off + j] / temperature - max - logSum;
+}
+
+/**
+ * PyTorch's non-finite policy: a row whose log-probabilities are NaN (a NaN or +Infinity logit, see
+ * logSoftmaxRow) has a NaN loss and NaN gradient rows. Fills gs and gt (either may be null) with
+ * NaN and returns true for such a row; returns false otherwise.
+ */
+export function nanRow(
+  logPs: Float64Array, logPt: Float64Array, cols: number, gs: Float64Array | null, gt: Float64Array | null,
+): boolean {
+  if (!Number.isNaN(logPs[0]) && !Number.isNaN(logPt[0])) return false;
+  gs?.fill(NaN, 0, cols);
+  gt?.fill(NaN, 0, cols);
+  return true;
 }
 
 /** True when every log-probability of the row is -Infinity (a fully masked teacher row). */
@@ -83,6 +102,7 @@ export function forwardKLRow(
   gs: Float64Array | null, sScale: number, gt: Float64Array | null, tScale: number,
 ): number {
   const T = temperature;
+  if (nanRow(logPs, logPt, cols, gs, gt)) return NaN;
   if (isMaskedRow(logPt, cols)) return 0;
   // 1. KL = sum_j p_t (log p_t - log p_s); terms with p_t = 0 are 0.
   let kl = 0;
@@ -110,6 +130,7 @@ export function reverseKLRow(
   gs: Float64Array | null, sScale: number, gt: Float64Array | null, tScale: number,
 ): number {
   const T = temperature;
+  if (nanRow(logPs, logPt, cols, gs, gt)) return NaN;
   if (isMaskedRow(logPt, cols)) return 0;
   // 1. KLrev = sum_j p_s (log p_s - log p_t); student mass on a masked class makes it +Infinity
   //    (gradients of that row stay 0).
@@ -158,6 +179,7 @@ export function jsdRow(
   work: Float64Array,
 ): number {
   const T = temperature;
+  if (nanRow(logPs, logPt, cols, gs, gt)) return NaN;
   if (isMaskedRow(logPt, cols)) return 0;
   const logM = work.subarray(0, cols);
   const g = work.subarray(cols, 2 * cols);
