@@ -1,8 +1,10 @@
-// CPU feature detection and the ISA chosen once at load.
+// CPU feature detection, the ISA chosen once at load, and the kernel table of each ISA.
 // KD_ISA=scalar|avx2|avx512|neon forces a variant (std::runtime_error if unknown or unsupported).
 #pragma once
 #include <string>
 #include <vector>
+
+#include "../kernels/kernel_list.h"
 
 namespace kd {
 
@@ -16,5 +18,17 @@ std::vector<Isa> supported_isas();
 // The variant in use: KD_ISA if set, else the best supported. Chosen once, thread-safe.
 // Throws std::runtime_error for a bad KD_ISA.
 Isa active_isa();
+
+// One ISA's variant of every kernel of kernels/kernel_list.h (a member per kernel, in list order).
+struct KernelTable {
+  Isa isa;
+#define KD_TABLE_MEMBER(isa_, name, P, Kind) Kind##Kernel<P>* name;
+  KD_KERNEL_LIST(KD_TABLE_MEMBER, _)
+#undef KD_TABLE_MEMBER
+};
+// The table of one ISA (nullptr when it is not compiled in; check isa_supported before calling).
+const KernelTable* kernel_table(Isa isa);
+// kernel_table(active_isa()), looked up once.
+const KernelTable& active_kernels();
 
 }  // namespace kd

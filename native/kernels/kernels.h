@@ -1,6 +1,6 @@
 // kd-kernels: plain C++ kernel signatures (no N-API). One params struct per kernel.
 //
-// Every loss kernel has one variant per ISA, each in its own file and named after it:
+// Every kernel (kernel_list.h) has one variant per ISA, named after it:
 //   kernels/scalar/<kernel>_scalar.cc  kd_<kernel>_scalar   always compiled; the C++ reference
 //   kernels/avx2/<kernel>_avx2.cc      kd_<kernel>_avx2     x86-64, -mavx2 -mfma      (KD_HAVE_AVX2)
 //   kernels/avx512/<kernel>_avx512.cc  kd_<kernel>_avx512   x86-64, AVX-512 F/BW/DQ/VL (KD_HAVE_AVX512)
@@ -112,22 +112,3 @@ struct MseParams {
 };
 
 }  // namespace kd
-
-#define KD_DECLARE_LOSS_VARIANTS(isa)                                                          \
-  void kd_softmax_kl_##isa(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1);             \
-  void kd_cross_entropy_##isa(const kd::CrossEntropyParams& p, int64_t r0, int64_t r1);       \
-  void kd_hinton_##isa(const kd::HintonParams& p, int64_t r0, int64_t r1);                    \
-  void kd_multi_teacher_kl_##isa(const kd::MultiTeacherParams& p, int64_t r0, int64_t r1);    \
-  void kd_gram_similarity_##isa(const kd::GramParams& p);                                     \
-  double kd_mse_##isa(const kd::MseParams& p, int64_t i0, int64_t i1);
-
-KD_DECLARE_LOSS_VARIANTS(scalar)
-#if defined(KD_HAVE_AVX2)
-KD_DECLARE_LOSS_VARIANTS(avx2)
-#endif
-#if defined(KD_HAVE_AVX512)
-KD_DECLARE_LOSS_VARIANTS(avx512)
-#endif
-#if defined(KD_HAVE_NEON)
-KD_DECLARE_LOSS_VARIANTS(neon)
-#endif

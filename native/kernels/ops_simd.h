@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../dispatch/thread_pool.h"
 #include "ops.h"
 
 namespace {
 
+using namespace kd;
 using F = V::R;
 using I = V::I;
 using M = V::M;
@@ -206,7 +208,7 @@ inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __re
 }
 
 /** Pack op(B)[pc : pc+kc, jc : jc+nc] into NR-wide strips, [kc][NR] each, zero-padded. */
-inline void gemm_pack_b(const KdGemmParams& P, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float* bp) {
+inline void gemm_pack_b(const GemmParams& P, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float* bp) {
   for (int64_t j0 = 0; j0 < nc; j0 += NR) {
     const int64_t nr = imin(NR, nc - j0);
     float* dst = bp + j0 * kc;
@@ -239,7 +241,7 @@ inline void gemm_pack_b(const KdGemmParams& P, int64_t pc, int64_t kc, int64_t j
 }
 
 /** Pack op(A)[ic : ic+mc, pc : pc+kc] into MR-tall strips, [kc][MR] each, zero-padded. */
-inline void gemm_pack_a(const KdGemmParams& P, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* ap) {
+inline void gemm_pack_a(const GemmParams& P, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* ap) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR) {
     const int64_t mr = imin(MR, mc - i0);
     float* dst = ap + i0 * kc;
@@ -269,7 +271,7 @@ inline void gemm_pack_a(const KdGemmParams& P, int64_t ic, int64_t mc, int64_t p
  * Every C element is the same chain of FMAs over p (per KC slice, slices added in order) wherever
  * it falls in the tiling, so splitting m or n across threads never changes a bit.
  */
-inline void gemm_impl(const KdGemmParams& P) {
+inline void gemm_impl(const GemmParams& P) {
   if (P.m <= 0 || P.n <= 0) return;
   if (P.k <= 0) {
     if (!P.accumulate)
@@ -279,8 +281,8 @@ inline void gemm_impl(const KdGemmParams& P) {
   const int64_t ncMax = imin(NC, (P.n + NR - 1) / NR * NR);
   const int64_t kcMax = imin(KC, P.k);
   const int64_t mcMax = imin(MC, (P.m + MR - 1) / MR * MR);
-  float* bpack = kd_ops_scratch(0, (size_t)(kcMax * ncMax));
-  float* apack = kd_ops_scratch(1, (size_t)(mcMax * kcMax));
+  float* bpack = scratch_of<float>(0, (size_t)(kcMax * ncMax));
+  float* apack = scratch_of<float>(1, (size_t)(mcMax * kcMax));
   for (int64_t jc = 0; jc < P.n; jc += NC) {
     const int64_t nc = imin(NC, P.n - jc);
     for (int64_t pc = 0; pc < P.k; pc += KC) {
@@ -303,19 +305,19 @@ inline void gemm_impl(const KdGemmParams& P) {
 
 // ---- elementwise --------------------------------------------------------------------------------
 
-template <int OP>
+template <BinaryOp OP>
 inline F binop(F a, F b) {
-  if (OP == KD_ADD) return V::add(a, b);
-  if (OP == KD_SUB) return V::sub(a, b);
-  if (OP == KD_MUL) return V::mul(a, b);
-  if (OP == KD_DIV) return V::div(a, b);
-  if (OP == KD_RELU_GRAD) return V::mask_and(V::gt(b, V::zero()), a);  // b > 0 ? a : 0
-  if (OP == KD_MAX) return max_nan(a, b);
+  if (OP == BinaryOp::Add) return V::add(a, b);
+  if (OP == BinaryOp::Sub) return V::sub(a, b);
+  if (OP == BinaryOp::Mul) return V::mul(a, b);
+  if (OP == BinaryOp::Div) return V::div(a, b);
+  if (OP == BinaryOp::ReluGrad) return V::mask_and(V::gt(b, V::zero()), a);  // b > 0 ? a : 0
+  if (OP == BinaryOp::Max) return max_nan(a, b);
   return min_nan(a, b);
 }
 
 /** One strided 2-D binary op: contiguous, broadcast-scalar-per-row or gathered operands. */
-template <int OP>
+template <BinaryOp OP>
 inline void binary_impl(const float* a, int64_t ars, int64_t acs, const float* b, int64_t brs, int64_t bcs,
                         float* out, int64_t ldo, int64_t rows, int64_t cols) {
   alignas(64) float ta[V::N], tb[V::N];
@@ -351,46 +353,46 @@ inline void binary_impl(const float* a, int64_t ars, int64_t acs, const float* b
   }
 }
 
-inline void binary_dispatch(int32_t op, const float* a, int64_t ars, int64_t acs, const float* b, int64_t brs,
+inline void binary_dispatch(BinaryOp op, const float* a, int64_t ars, int64_t acs, const float* b, int64_t brs,
                             int64_t bcs, float* out, int64_t ldo, int64_t rows, int64_t cols) {
   switch (op) {
-    case KD_ADD: return binary_impl<KD_ADD>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    case KD_SUB: return binary_impl<KD_SUB>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    case KD_MUL: return binary_impl<KD_MUL>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    case KD_DIV: return binary_impl<KD_DIV>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    case KD_RELU_GRAD: return binary_impl<KD_RELU_GRAD>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    case KD_MAX: return binary_impl<KD_MAX>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
-    default: return binary_impl<KD_MIN>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::Add: return binary_impl<BinaryOp::Add>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::Sub: return binary_impl<BinaryOp::Sub>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::Mul: return binary_impl<BinaryOp::Mul>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::Div: return binary_impl<BinaryOp::Div>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::ReluGrad: return binary_impl<BinaryOp::ReluGrad>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    case BinaryOp::Max: return binary_impl<BinaryOp::Max>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
+    default: return binary_impl<BinaryOp::Min>(a, ars, acs, b, brs, bcs, out, ldo, rows, cols);
   }
 }
 
-template <int OP>
+template <UnaryOp OP>
 inline F unop(F x) {
-  if (OP == KD_RELU) return max_nan(x, V::zero());
-  if (OP == KD_EXP) return vexp(x);
-  if (OP == KD_LOG) return vlog(x);
-  if (OP == KD_NEG) return V::neg(x);
-  if (OP == KD_SQUARE) return V::mul(x, x);
-  if (OP == KD_SQRT) return V::sqrt(x);
+  if (OP == UnaryOp::Relu) return max_nan(x, V::zero());
+  if (OP == UnaryOp::Exp) return vexp(x);
+  if (OP == UnaryOp::Log) return vlog(x);
+  if (OP == UnaryOp::Neg) return V::neg(x);
+  if (OP == UnaryOp::Square) return V::mul(x, x);
+  if (OP == UnaryOp::Sqrt) return V::sqrt(x);
   return V::abs(x);
 }
 
-template <int OP>
+template <UnaryOp OP>
 inline void unary_impl(const float* x, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + NL <= n; i += NL) V::store(out + i, unop<OP>(V::load(x + i)));
   if (i < n) store_n(out + i, unop<OP>(load_n(x + i, n - i)), n - i);
 }
 
-inline void unary_dispatch(int32_t op, const float* x, float* out, int64_t n) {
+inline void unary_dispatch(UnaryOp op, const float* x, float* out, int64_t n) {
   switch (op) {
-    case KD_RELU: return unary_impl<KD_RELU>(x, out, n);
-    case KD_EXP: return unary_impl<KD_EXP>(x, out, n);
-    case KD_LOG: return unary_impl<KD_LOG>(x, out, n);
-    case KD_NEG: return unary_impl<KD_NEG>(x, out, n);
-    case KD_SQUARE: return unary_impl<KD_SQUARE>(x, out, n);
-    case KD_SQRT: return unary_impl<KD_SQRT>(x, out, n);
-    default: return unary_impl<KD_ABS>(x, out, n);
+    case UnaryOp::Relu: return unary_impl<UnaryOp::Relu>(x, out, n);
+    case UnaryOp::Exp: return unary_impl<UnaryOp::Exp>(x, out, n);
+    case UnaryOp::Log: return unary_impl<UnaryOp::Log>(x, out, n);
+    case UnaryOp::Neg: return unary_impl<UnaryOp::Neg>(x, out, n);
+    case UnaryOp::Square: return unary_impl<UnaryOp::Square>(x, out, n);
+    case UnaryOp::Sqrt: return unary_impl<UnaryOp::Sqrt>(x, out, n);
+    default: return unary_impl<UnaryOp::Abs>(x, out, n);
   }
 }
 
@@ -559,7 +561,7 @@ inline void dropout_impl(const float* x, float* y, float* mask, int64_t i0, int6
 // ---- optimisers ---------------------------------------------------------------------------------
 
 /** torch.optim.SGD, float32 arithmetic (see src/backends/cpu/optim.ts for the steps). */
-inline void sgd_impl(float* param, const float* grad, float* buf, int64_t n, const KdSgdParams& p) {
+inline void sgd_impl(float* param, const float* grad, float* buf, int64_t n, const SgdParams& p) {
   const F lr = V::set1((float)-p.lr), wd = V::set1((float)p.weight_decay), mom = V::set1((float)p.momentum),
           damp = V::set1((float)(1.0 - p.dampening));
   const bool useWd = p.weight_decay != 0, useMom = p.momentum != 0 && buf;
@@ -584,7 +586,7 @@ inline void sgd_impl(float* param, const float* grad, float* buf, int64_t n, con
 }
 
 /** torch.optim.Adam / AdamW, float32 arithmetic with double-precision step constants. */
-inline void adam_impl(float* param, const float* grad, float* m, float* v, int64_t n, const KdAdamParams& p) {
+inline void adam_impl(float* param, const float* grad, float* m, float* v, int64_t n, const AdamParams& p) {
   const double bc1 = 1.0 - std::pow(p.beta1, p.step);
   const double bc2s = std::sqrt(1.0 - std::pow(p.beta2, p.step));
   const F step = V::set1((float)(p.lr / bc1)), bc2 = V::set1((float)bc2s), eps = V::set1((float)p.eps);
@@ -621,7 +623,7 @@ inline void adam_impl(float* param, const float* grad, float* m, float* v, int64
 // ---- max pooling --------------------------------------------------------------------------------
 
 /** Per window: first maximum in row-major order wins, a NaN always replaces (as the cpu backend). */
-inline void maxpool_forward_impl(const KdPoolShape& s, const float* x, float* y, int32_t* argmax, int64_t p0,
+inline void maxpool_forward_impl(const PoolShape& s, const float* x, float* y, int32_t* argmax, int64_t p0,
                                  int64_t p1) {
   for (int64_t plane = p0; plane < p1; plane++) {
     const int64_t xPlane = plane * s.h * s.w;
@@ -650,7 +652,7 @@ inline void maxpool_forward_impl(const KdPoolShape& s, const float* x, float* y,
 }
 
 /** dx = 0, then dx[argmax[o]] += g[o] in output order (argmax checked to lie in its plane). */
-inline void maxpool_backward_impl(const KdPoolShape& s, const float* g, const int32_t* argmax, float* dx,
+inline void maxpool_backward_impl(const PoolShape& s, const float* g, const int32_t* argmax, float* dx,
                                   int64_t p0, int64_t p1) {
   const int64_t plane_in = s.h * s.w, plane_out = s.h_out * s.w_out;
   std::memset(dx + p0 * plane_in, 0, sizeof(float) * (size_t)((p1 - p0) * plane_in));
@@ -662,7 +664,7 @@ inline void maxpool_backward_impl(const KdPoolShape& s, const float* g, const in
 struct ConvGeom {
   int64_t cInG, cOutG, K, HW, plane;
   bool pointwise;  // 1x1, stride 1, no padding: the input plane is its own im2col
-  explicit ConvGeom(const KdConvShape& s)
+  explicit ConvGeom(const ConvShape& s)
       : cInG(s.c_in / s.groups), cOutG(s.c_out / s.groups), K(s.c_in / s.groups * s.kh * s.kw),
         HW(s.h_out * s.w_out), plane(s.h * s.w),
         pointwise(s.kh == 1 && s.kw == 1 && s.stride == 1 && s.padding == 0) {}
@@ -678,7 +680,7 @@ inline void valid_range(int64_t w, int64_t wOut, int64_t stride, int64_t padding
 }
 
 /** col[(ci*kh + r)*kw + c][oh*wOut + ow] = x[n, grp*cInG + ci, ih, iw] (0 outside). */
-inline void im2col(const KdConvShape& s, const ConvGeom& G, const float* x, int64_t n, int64_t grp, float* col) {
+inline void im2col(const ConvShape& s, const ConvGeom& G, const float* x, int64_t n, int64_t grp, float* col) {
   for (int64_t ci = 0; ci < G.cInG; ci++) {
     const float* xp = x + ((n * s.c_in + grp * G.cInG + ci) * s.h) * s.w;
     for (int64_t r = 0; r < s.kh; r++) {
@@ -708,7 +710,7 @@ inline void im2col(const KdConvShape& s, const ConvGeom& G, const float* x, int6
 }
 
 /** dx[n, grp*cInG + ci, ih, iw] += col[...] (the adjoint of im2col). */
-inline void col2im_add(const KdConvShape& s, const ConvGeom& G, const float* col, int64_t n, int64_t grp, float* dx) {
+inline void col2im_add(const ConvShape& s, const ConvGeom& G, const float* col, int64_t n, int64_t grp, float* dx) {
   for (int64_t ci = 0; ci < G.cInG; ci++) {
     float* xp = dx + ((n * s.c_in + grp * G.cInG + ci) * s.h) * s.w;
     for (int64_t r = 0; r < s.kh; r++) {
@@ -752,10 +754,10 @@ inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t pad, float*
  * y[oh, ow] = bias + sum_{r, c} w[r, c] P[oh*stride + r, ow*stride + c]. Stride 1 keeps a vector
  * of output columns in a register across all taps (no bounds checks); other strides are scalar.
  */
-inline void depthwise_forward(const KdConvShape& s, const ConvGeom& G, const float* x, const float* w,
+inline void depthwise_forward(const ConvShape& s, const ConvGeom& G, const float* x, const float* w,
                               const float* bias, float* y, int64_t n) {
   const int64_t pw = s.w + 2 * s.padding;
-  float* P = kd_ops_scratch(3, (size_t)((s.h + 2 * s.padding) * pw));
+  float* P = scratch_of<float>(3, (size_t)((s.h + 2 * s.padding) * pw));
   for (int64_t grp = 0; grp < s.groups; grp++) {
     pad_plane(x + (n * s.c_in + grp) * G.plane, s.h, s.w, s.padding, P);
     for (int64_t co = grp * G.cOutG; co < (grp + 1) * G.cOutG; co++) {
@@ -793,10 +795,10 @@ inline void depthwise_forward(const KdConvShape& s, const ConvGeom& G, const flo
   }
 }
 
-inline void conv_forward_impl(const KdConvShape& s, const float* x, const float* w, const float* bias, float* y,
-                              int64_t n0, int64_t n1, void (*gemm)(const KdGemmParams&)) {
+inline void conv_forward_impl(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
+                              int64_t n0, int64_t n1, void (*gemm)(const GemmParams&)) {
   const ConvGeom G(s);
-  float* col = (G.cInG == 1 || G.pointwise) ? nullptr : kd_ops_scratch(2, (size_t)(G.K * G.HW));
+  float* col = (G.cInG == 1 || G.pointwise) ? nullptr : scratch_of<float>(2, (size_t)(G.K * G.HW));
   for (int64_t n = n0; n < n1; n++) {
     if (G.cInG == 1) {
       depthwise_forward(s, G, x, w, bias, y, n);
@@ -813,16 +815,16 @@ inline void conv_forward_impl(const KdConvShape& s, const float* x, const float*
       const float* cp = col;
       if (G.pointwise) cp = x + (n * s.c_in + grp * G.cInG) * G.plane;
       else im2col(s, G, x, n, grp, col);
-      KdGemmParams P{G.cOutG, G.HW, G.K, w + grp * G.cOutG * G.K, G.K, 1, cp, G.HW, 1, yg, G.HW, bias != nullptr};
+      GemmParams P{G.cOutG, G.HW, G.K, w + grp * G.cOutG * G.K, G.K, 1, cp, G.HW, 1, yg, G.HW, bias != nullptr};
       gemm(P);
     }
   }
 }
 
-inline void conv_backward_input_impl(const KdConvShape& s, const float* g, const float* w, float* dx, int64_t n0,
-                                     int64_t n1, void (*gemm)(const KdGemmParams&)) {
+inline void conv_backward_input_impl(const ConvShape& s, const float* g, const float* w, float* dx, int64_t n0,
+                                     int64_t n1, void (*gemm)(const GemmParams&)) {
   const ConvGeom G(s);
-  float* colg = (G.cInG == 1 || G.pointwise) ? nullptr : kd_ops_scratch(3, (size_t)(G.K * G.HW));
+  float* colg = (G.cInG == 1 || G.pointwise) ? nullptr : scratch_of<float>(3, (size_t)(G.K * G.HW));
   for (int64_t n = n0; n < n1; n++) {
     float* dxn = dx + n * s.c_in * G.plane;
     if (!G.pointwise) std::memset(dxn, 0, sizeof(float) * (size_t)(s.c_in * G.plane));
@@ -834,7 +836,7 @@ inline void conv_backward_input_impl(const KdConvShape& s, const float* g, const
         // kernel, summed over the group's output channels; a vector of dx columns stays in a register.
         float* xp = dx + (n * s.c_in + grp) * G.plane;
         const int64_t gh = s.h_out + 2 * (s.kh - 1), gw = s.w_out + 2 * (s.kw - 1);
-        float* Gp = kd_ops_scratch(3, (size_t)(gh * gw));
+        float* Gp = scratch_of<float>(3, (size_t)(gh * gw));
         for (int64_t co = 0; co < G.cOutG; co++) {
           const float* wk = wg + co * s.kh * s.kw;
           pad_plane(gg + co * G.HW, s.h_out, s.w_out, 0, Gp, gw, s.kh - 1, s.kw - 1);
@@ -887,22 +889,22 @@ inline void conv_backward_input_impl(const KdConvShape& s, const float* g, const
       }
       // colg [K, HW] = W_g^T [K, cOutG] x g_g [cOutG, HW], then scatter back with col2im.
       float* target = G.pointwise ? dx + (n * s.c_in + grp * G.cInG) * G.plane : colg;
-      KdGemmParams P{G.K, G.HW, G.cOutG, wg, 1, G.K, gg, G.HW, 1, target, G.HW, false};
+      GemmParams P{G.K, G.HW, G.cOutG, wg, 1, G.K, gg, G.HW, 1, target, G.HW, false};
       gemm(P);
       if (!G.pointwise) col2im_add(s, G, colg, n, grp, dx);
     }
   }
 }
 
-inline void conv_backward_weight_impl(const KdConvShape& s, const float* g, const float* x, float* dw, int64_t co0,
-                                      int64_t co1, void (*gemm)(const KdGemmParams&)) {
+inline void conv_backward_weight_impl(const ConvShape& s, const float* g, const float* x, float* dw, int64_t co0,
+                                      int64_t co1, void (*gemm)(const GemmParams&)) {
   const ConvGeom G(s);
   if (co1 <= co0) return;
   if (G.cInG == 1 && s.stride == 1 && s.kh * s.kw <= 64) {
     // Depthwise, stride 1: per image, one vector accumulator per tap over the padded input plane,
     // dw[co, r, c] += sum_{oh, ow} g[oh, ow] P[oh + r, ow + c]; images added in order, in double.
     const int64_t pw = s.w + 2 * s.padding, taps = s.kh * s.kw;
-    float* P = kd_ops_scratch(2, (size_t)((s.h + 2 * s.padding) * pw));
+    float* P = scratch_of<float>(2, (size_t)((s.h + 2 * s.padding) * pw));
     F acc[64];
     double tot[64];
     for (int64_t co = co0; co < co1; co++) {
@@ -963,7 +965,7 @@ inline void conv_backward_weight_impl(const KdConvShape& s, const float* g, cons
     }
     return;
   }
-  float* col = G.pointwise ? nullptr : kd_ops_scratch(2, (size_t)(G.K * G.HW));
+  float* col = G.pointwise ? nullptr : scratch_of<float>(2, (size_t)(G.K * G.HW));
   // Groups intersecting [co0, co1): dw rows += g rows [rows, HW] x col^T [HW, K], image by image.
   for (int64_t grp = co0 / G.cOutG; grp * G.cOutG < co1; grp++) {
     const int64_t lo = imax(co0, grp * G.cOutG), hi = imin(co1, (grp + 1) * G.cOutG);
@@ -971,13 +973,13 @@ inline void conv_backward_weight_impl(const KdConvShape& s, const float* g, cons
       const float* cp = col;
       if (G.pointwise) cp = x + (n * s.c_in + grp * G.cInG) * G.plane;
       else im2col(s, G, x, n, grp, col);
-      KdGemmParams P{hi - lo, G.K, G.HW, g + (n * s.c_out + lo) * G.HW, G.HW, 1, cp, 1, G.HW, dw + lo * G.K, G.K, n > 0};
+      GemmParams P{hi - lo, G.K, G.HW, g + (n * s.c_out + lo) * G.HW, G.HW, 1, cp, 1, G.HW, dw + lo * G.K, G.K, n > 0};
       gemm(P);
     }
   }
 }
 
-inline void conv_backward_bias_impl(const KdConvShape& s, const float* g, float* dbias, int64_t co0, int64_t co1) {
+inline void conv_backward_bias_impl(const ConvShape& s, const float* g, float* dbias, int64_t co0, int64_t co1) {
   const int64_t HW = s.h_out * s.w_out;
   for (int64_t co = co0; co < co1; co++) {
     double acc = 0;

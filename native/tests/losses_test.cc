@@ -75,7 +75,7 @@ void mask(std::vector<float>& t, int64_t rows, int64_t cols, Rng& rng, bool on) 
   for (int64_t i = 0; i + 1 < rows; ++i) t[i * cols + (i % cols)] = rng.sym(1.0);
 }
 
-void test_isa(kd::Isa isa, const kd::LossTable& T, const kd::LossTable& S, const std::vector<int64_t>& sizes) {
+void test_isa(kd::Isa isa, const kd::KernelTable& T, const kd::KernelTable& S, const std::vector<int64_t>& sizes) {
   const double scales[] = {1.0, 80.0, 1e4};
   const double temps[] = {0.5, 1.0, 2.5, 4.0};
   const int64_t R = 4;
@@ -245,13 +245,13 @@ int lane_count(kd::Isa isa) {
 
 int main() {
   const bool quick = std::getenv("KD_TEST_QUICK") && std::strcmp(std::getenv("KD_TEST_QUICK"), "0") != 0;
-  const kd::LossTable* scalar = kd::loss_table(kd::Isa::Scalar);
+  const kd::KernelTable* scalar = kd::kernel_table(kd::Isa::Scalar);
   std::printf("kd-kernels loss kernels: every ISA variant vs scalar (threads %d)\n", kd::num_threads());
   int isas = 0;
   for (kd::Isa isa : kd::supported_isas()) {
     if (isa == kd::Isa::Scalar) continue;
     ++isas;
-    const kd::LossTable* t = kd::loss_table(isa);
+    const kd::KernelTable* t = kd::kernel_table(isa);
     std::vector<int64_t> sizes;
     for (int64_t c = 1; c <= 4 * lane_count(isa) + 1; ++c) sizes.push_back(c);
     sizes.push_back(41);
@@ -274,7 +274,7 @@ int main() {
     p.row_loss = l1.data(), p.grad_student = g1.data();
     kd::softmax_kl(p);
     p.row_loss = l2.data(), p.grad_student = g2.data();
-    kd::loss_table(kd::active_isa())->softmax_kl(p, 0, R);
+    kd::kernel_table(kd::active_isa())->softmax_kl(p, 0, R);
     const bool same = std::memcmp(l1.data(), l2.data(), R * 4) == 0 && std::memcmp(g1.data(), g2.data(), R * C * 4) == 0;
     record(same);
     std::printf("threaded dispatch (%s) bit-identical to one range: %s\n", kd::isa_name(kd::active_isa()),

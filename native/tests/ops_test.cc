@@ -2,6 +2,7 @@
 // reference, compared in double precision over sizes that hit every vector tail (1 .. 2*16*2+1,
 // 41, 1271) and GEMM / conv shapes that are not multiples of the block sizes. Exit code 1 on any
 // failure. Run under qemu-aarch64 for the NEON variants.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/ops.h"
+#include "dispatch/dispatch.h"
 
 namespace {
 
@@ -94,7 +95,7 @@ std::vector<float> absv(const std::vector<float>& v) {
 
 // ---- GEMM ---------------------------------------------------------------------------------------
 
-void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
+void test_gemm(const kd::KernelTable& T, const kd::KernelTable& S) {
   const char* q = std::getenv("KD_TEST_QUICK");
   const bool quick = q && q[0] == '1';
   const int64_t dims[] = {1, 2, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33, 47, 97, 130, 257, 300};
@@ -112,13 +113,13 @@ void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
           auto A = randv((size_t)(m * k)), B = randv((size_t)(k * n)), C0 = randv((size_t)(m * n));
           auto absA = absv(A), absB = absv(B);
           std::vector<float> got = C0, want = C0, mag((size_t)(m * n), 0.0f);
-          KdGemmParams p{m, n, k, A.data(), ta ? 1 : k, ta ? m : 1, B.data(), tb ? 1 : n, tb ? k : 1,
+          kd::GemmParams p{m, n, k, A.data(), ta ? 1 : k, ta ? m : 1, B.data(), tb ? 1 : n, tb ? k : 1,
                          got.data(), n, acc};
           T.gemm(p);
-          KdGemmParams q = p;
+          kd::GemmParams q = p;
           q.c = want.data();
           S.gemm(q);
-          KdGemmParams r = p;
+          kd::GemmParams r = p;
           r.a = absA.data();
           r.b = absB.data();
           r.c = mag.data();
@@ -127,7 +128,7 @@ void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
           if (acc)
             for (size_t i = 0; i < mag.size(); i++) mag[i] += std::fabs(C0[i]);
           char name[160];
-          std::snprintf(name, sizeof name, "%s gemm m%lld n%lld k%lld ta%d tb%d acc%d", T.isa, (long long)m,
+          std::snprintf(name, sizeof name, "%s gemm m%lld n%lld k%lld ta%d tb%d acc%d", kd::isa_name(T.isa), (long long)m,
                         (long long)n, (long long)k, ta, tb, acc);
           compare(name, got, want, 1e-30, 0, &mag, 4e-6);
           // Splitting rows or columns (as the thread pool does) must not change a bit.
@@ -136,7 +137,7 @@ void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
             const int64_t m1 = m / 3, m2 = (2 * m) / 3 + 1;
             const int64_t rows[4] = {0, m1, m2, m};
             for (int s = 0; s < 3; s++) {
-              KdGemmParams ps = p;
+              kd::GemmParams ps = p;
               ps.m = rows[s + 1] - rows[s];
               ps.a = A.data() + rows[s] * p.a_rs;
               ps.c = split.data() + rows[s] * n;
@@ -146,7 +147,7 @@ void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
             split = C0;
             const int64_t n1 = n / 2 + 1;
             for (int s = 0; s < 2; s++) {
-              KdGemmParams ps = p;
+              kd::GemmParams ps = p;
               ps.n = s ? n - n1 : n1;
               ps.b = B.data() + (s ? n1 : 0) * p.b_cs;
               ps.c = split.data() + (s ? n1 : 0);
@@ -157,12 +158,12 @@ void test_gemm(const KdOpsTable& T, const KdOpsTable& S) {
           count++;
         }
       }
-  std::printf("  %s gemm: %d shape/transpose cases\n", T.isa, count);
+  std::printf("  %s gemm: %d shape/transpose cases\n", kd::isa_name(T.isa), count);
 }
 
 // ---- elementwise --------------------------------------------------------------------------------
 
-void test_elementwise(const KdOpsTable& T, const KdOpsTable& S) {
+void test_elementwise(const kd::KernelTable& T, const kd::KernelTable& S) {
   const char* bnames[] = {"add", "sub", "mul", "div", "reluGrad", "max", "min"};
   for (int64_t cols : tail_sizes()) {
     const int64_t rows = cols > 100 ? 3 : 5;
@@ -178,10 +179,9 @@ void test_elementwise(const KdOpsTable& T, const KdOpsTable& S) {
     for (int op = 0; op < 7; op++)
       for (int pi = 0; pi < 5; pi++) {
         std::vector<float> got((size_t)(rows * cols)), want((size_t)(rows * cols));
-        T.binary(op, a.data(), pat[pi][0], pat[pi][1], b.data(), pat[pi][2], pat[pi][3], got.data(), cols, rows, cols);
-        S.binary(op, a.data(), pat[pi][0], pat[pi][1], b.data(), pat[pi][2], pat[pi][3], want.data(), cols, rows,
-                 cols);
-        compare_exact(std::string(T.isa) + " binary " + bnames[op] + fmt(" pattern %d", pi) + fmt(" cols %lld", (long long)cols),
+        T.binary({(kd::BinaryOp)op, a.data(), pat[pi][0], pat[pi][1], b.data(), pat[pi][2], pat[pi][3], got.data(), cols, rows, cols});
+        S.binary({(kd::BinaryOp)op, a.data(), pat[pi][0], pat[pi][1], b.data(), pat[pi][2], pat[pi][3], want.data(), cols, rows, cols});
+        compare_exact(std::string(kd::isa_name(T.isa)) + " binary " + bnames[op] + fmt(" pattern %d", pi) + fmt(" cols %lld", (long long)cols),
                       got, want);
       }
   }
@@ -193,49 +193,49 @@ void test_elementwise(const KdOpsTable& T, const KdOpsTable& S) {
     for (size_t i = 0; i < sizeof specials / sizeof specials[0] && i < (size_t)n; i++) x[(i * 7) % n] = specials[i];
     auto xp = absv(x);
     for (int op = 0; op < 7; op++) {
-      const std::vector<float>& in = (op == KD_LOG || op == KD_SQRT) && n % 2 ? xp : x;
+      const std::vector<float>& in = (op == (int)kd::UnaryOp::Log || op == (int)kd::UnaryOp::Sqrt) && n % 2 ? xp : x;
       std::vector<float> got((size_t)n), want((size_t)n);
-      T.unary(op, in.data(), got.data(), n);
-      S.unary(op, in.data(), want.data(), n);
-      const std::string name = std::string(T.isa) + " unary " + unames[op] + fmt(" n %lld", (long long)n);
-      if (op == KD_EXP) compare(name, got, want, 1e-44, 4e-7);
-      else if (op == KD_LOG) compare(name, got, want, 2e-7, 4e-7);
+      T.unary({(kd::UnaryOp)op, in.data(), got.data(), n}, 0, n);
+      S.unary({(kd::UnaryOp)op, in.data(), want.data(), n}, 0, n);
+      const std::string name = std::string(kd::isa_name(T.isa)) + " unary " + unames[op] + fmt(" n %lld", (long long)n);
+      if (op == (int)kd::UnaryOp::Exp) compare(name, got, want, 1e-44, 4e-7);
+      else if (op == (int)kd::UnaryOp::Log) compare(name, got, want, 2e-7, 4e-7);
       else compare_exact(name, got, want);
     }
     std::vector<float> got((size_t)n), want((size_t)n);
-    T.affine(x.data(), got.data(), n, 1.7f, -0.3f);
-    S.affine(x.data(), want.data(), n, 1.7f, -0.3f);
-    compare(std::string(T.isa) + " affine" + fmt(" n %lld", (long long)n), got, want, 1e-6, 2e-7);
+    T.affine({x.data(), got.data(), n, 1.7f, -0.3f}, 0, n);
+    S.affine({x.data(), want.data(), n, 1.7f, -0.3f}, 0, n);
+    compare(std::string(kd::isa_name(T.isa)) + " affine" + fmt(" n %lld", (long long)n), got, want, 1e-6, 2e-7);
     auto y = randv((size_t)n);
     got = x;
     want = x;
-    T.add_inplace(got.data(), y.data(), n);
-    S.add_inplace(want.data(), y.data(), n);
-    compare_exact(std::string(T.isa) + " addInPlace" + fmt(" n %lld", (long long)n), got, want);
+    T.add_inplace({got.data(), y.data(), n}, 0, n);
+    S.add_inplace({want.data(), y.data(), n}, 0, n);
+    compare_exact(std::string(kd::isa_name(T.isa)) + " addInPlace" + fmt(" n %lld", (long long)n), got, want);
   }
 }
 
 // ---- reductions, softmax, transpose -------------------------------------------------------------
 
-void test_reduce_softmax_transpose(const KdOpsTable& T, const KdOpsTable& S) {
+void test_reduce_softmax_transpose(const kd::KernelTable& T, const kd::KernelTable& S) {
   for (int64_t cols : tail_sizes()) {
     for (int64_t rows : {(int64_t)1, (int64_t)3, (int64_t)70}) {
       auto x = randv((size_t)(rows * cols), -3.0f, 3.0f);
       const double tol = 1e-6 * (double)(rows > cols ? rows : cols);
       std::vector<float> got((size_t)cols), want((size_t)cols);
-      T.sum_rows(x.data(), cols, rows, cols, 0.5, got.data());
-      S.sum_rows(x.data(), cols, rows, cols, 0.5, want.data());
-      compare(std::string(T.isa) + fmt(" sum rows cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows), got,
+      T.sum_rows({x.data(), rows, cols, 0.5, got.data()}, 0, cols);
+      S.sum_rows({x.data(), rows, cols, 0.5, want.data()}, 0, cols);
+      compare(std::string(kd::isa_name(T.isa)) + fmt(" sum rows cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows), got,
               want, tol, 1e-6);
       got.assign((size_t)rows, 0);
       want.assign((size_t)rows, 0);
-      T.sum_cols(x.data(), rows, cols, 2.0, got.data());
-      S.sum_cols(x.data(), rows, cols, 2.0, want.data());
-      compare(std::string(T.isa) + fmt(" sum cols cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows), got,
+      T.sum_cols({x.data(), rows, cols, 2.0, got.data()}, 0, rows);
+      S.sum_cols({x.data(), rows, cols, 2.0, want.data()}, 0, rows);
+      compare(std::string(kd::isa_name(T.isa)) + fmt(" sum cols cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows), got,
               want, 4 * tol, 1e-6);
-      const double sa = T.sum_all(x.data(), rows * cols), sb = S.sum_all(x.data(), rows * cols);
+      const double sa = T.sum_all({x.data(), rows, cols, 1.0, nullptr}, 0, rows * cols), sb = S.sum_all({x.data(), rows, cols, 1.0, nullptr}, 0, rows * cols);
       report(close(sa, sb, 1e-5 * std::sqrt((double)(rows * cols)), 1e-6),
-             std::string(T.isa) + fmt(" sum all %lld", (long long)(rows * cols)));
+             std::string(kd::isa_name(T.isa)) + fmt(" sum all %lld", (long long)(rows * cols)));
 
       // softmax / log-softmax forward and backward, with masked (-inf) logits in some rows.
       auto xs = randv((size_t)(rows * cols), -8.0f, 8.0f);
@@ -243,9 +243,9 @@ void test_reduce_softmax_transpose(const KdOpsTable& T, const KdOpsTable& S) {
       if (rows > 2 && cols > 5) xs[(size_t)(2 * cols + 4)] = -INFINITY;
       for (int log = 0; log < 2; log++) {
         std::vector<float> y1((size_t)(rows * cols)), y0((size_t)(rows * cols));
-        T.softmax(xs.data(), y1.data(), rows, cols, log);
-        S.softmax(xs.data(), y0.data(), rows, cols, log);
-        compare(std::string(T.isa) + (log ? " logSoftmax" : " softmax") + fmt(" cols %lld", (long long)cols) +
+        T.softmax({xs.data(), y1.data(), rows, cols, log == 1}, 0, rows);
+        S.softmax({xs.data(), y0.data(), rows, cols, log == 1}, 0, rows);
+        compare(std::string(kd::isa_name(T.isa)) + (log ? " logSoftmax" : " softmax") + fmt(" cols %lld", (long long)cols) +
                     fmt(" rows %lld", (long long)rows),
                 y1, y0, 2e-7, 2e-6);
         auto g = randv((size_t)(rows * cols));
@@ -254,24 +254,24 @@ void test_reduce_softmax_transpose(const KdOpsTable& T, const KdOpsTable& S) {
         std::vector<float> yFinite = y0;
         if (log)
           for (auto& v : yFinite) v = std::isinf(v) ? -50.0f : v;
-        T.softmax_backward(yFinite.data(), g.data(), d1.data(), rows, cols, log);
-        S.softmax_backward(yFinite.data(), g.data(), d0.data(), rows, cols, log);
-        compare(std::string(T.isa) + (log ? " logSoftmax bwd" : " softmax bwd") + fmt(" cols %lld", (long long)cols) +
+        T.softmax_backward({yFinite.data(), g.data(), d1.data(), rows, cols, log == 1}, 0, rows);
+        S.softmax_backward({yFinite.data(), g.data(), d0.data(), rows, cols, log == 1}, 0, rows);
+        compare(std::string(kd::isa_name(T.isa)) + (log ? " logSoftmax bwd" : " softmax bwd") + fmt(" cols %lld", (long long)cols) +
                     fmt(" rows %lld", (long long)rows),
                 d1, d0, 1e-6 * std::sqrt((double)cols), 2e-6);
       }
 
       std::vector<float> t1((size_t)(rows * cols)), t0((size_t)(rows * cols));
-      T.transpose(x.data(), cols, t1.data(), rows, rows, cols);
-      S.transpose(x.data(), cols, t0.data(), rows, rows, cols);
-      compare_exact(std::string(T.isa) + fmt(" transpose cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows),
+      T.transpose({x.data(), rows, cols, t1.data()}, 0, rows);
+      S.transpose({x.data(), rows, cols, t0.data()}, 0, rows);
+      compare_exact(std::string(kd::isa_name(T.isa)) + fmt(" transpose cols %lld", (long long)cols) + fmt(" rows %lld", (long long)rows),
                     t1, t0);
     }
   }
   // All -inf row: NaN, as in PyTorch.
   std::vector<float> x(5, -INFINITY), y(5);
-  T.softmax(x.data(), y.data(), 1, 5, false);
-  report(std::isnan(y[0]) && std::isnan(y[4]), std::string(T.isa) + " softmax all -inf row is NaN");
+  T.softmax({x.data(), y.data(), 1, 5, false}, 0, 1);
+  report(std::isnan(y[0]) && std::isnan(y[4]), std::string(kd::isa_name(T.isa)) + " softmax all -inf row is NaN");
 }
 
 // ---- dropout ------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ uint32_t pcg_ref(uint32_t x) {
   return (word >> 22) ^ word;
 }
 
-void test_dropout(const KdOpsTable& T) {
+void test_dropout(const kd::KernelTable& T) {
   const double ps[] = {0.0, 1e-9, 0.1, 1.0 / 3.0, 0.5, 0.9, 0.99999999, 1.0};
   const uint32_t seeds[] = {0u, 1u, 42u, 0xffffffffu, 123456789u};
   for (int64_t n : tail_sizes())
@@ -291,78 +291,96 @@ void test_dropout(const KdOpsTable& T) {
         auto x = randv((size_t)n);
         const uint32_t threshold = (uint32_t)std::ceil(p * 16777216.0);
         const float keep = p < 1 ? (float)(1.0 / (1.0 - p)) : 0.0f;
-        const int64_t i0 = seed == 42u ? 1000003 : 0;  // an offset chunk, as the thread pool hands out
-        std::vector<float> y((size_t)n), mask((size_t)n), yw((size_t)n), mw((size_t)n);
-        T.dropout(x.data(), y.data(), mask.data(), i0, n, seed, threshold, keep);
+        const int64_t i0 = seed == 42u ? 100003 : 0;  // an offset chunk, as the thread pool hands out
+        std::vector<float> xa((size_t)(i0 + n)), ya((size_t)(i0 + n)), ma((size_t)(i0 + n));
+        std::copy(x.begin(), x.end(), xa.begin() + i0);
+        T.dropout({xa.data(), ya.data(), ma.data(), i0 + n, seed, threshold, keep}, i0, i0 + n);
+        const std::vector<float> y(ya.begin() + i0, ya.end()), mask(ma.begin() + i0, ma.end());
+        std::vector<float> yw((size_t)n), mw((size_t)n);
         // Independent reference: hashUniform(seed, i) >= p in double, exactly as src/kernels/rng.ts.
         for (int64_t i = 0; i < n; i++) {
           const double u = (double)(pcg_ref(pcg_ref(seed) + (uint32_t)(i0 + i)) >> 8) * 5.9604644775390625e-8;
           mw[(size_t)i] = u >= p ? keep : 0.0f;
           yw[(size_t)i] = x[(size_t)i] * mw[(size_t)i];
         }
-        compare_exact(std::string(T.isa) + " dropout mask" + fmt(" n %lld", (long long)n) + fmt(" p %g", p), mask, mw);
-        compare_exact(std::string(T.isa) + " dropout y" + fmt(" n %lld", (long long)n) + fmt(" p %g", p), y, yw);
+        compare_exact(std::string(kd::isa_name(T.isa)) + " dropout mask" + fmt(" n %lld", (long long)n) + fmt(" p %g", p), mask, mw);
+        compare_exact(std::string(kd::isa_name(T.isa)) + " dropout y" + fmt(" n %lld", (long long)n) + fmt(" p %g", p), y, yw);
       }
 }
 
 // ---- optimisers ---------------------------------------------------------------------------------
 
-void test_optim(const KdOpsTable& T, const KdOpsTable& S) {
+void test_optim(const kd::KernelTable& T, const kd::KernelTable& S) {
   for (int64_t n : tail_sizes()) {
     for (int variant = 0; variant < 6; variant++) {
-      KdSgdParams sp{0.05, variant % 3 == 0 ? 0.0 : 0.9, variant == 2 ? 0.1 : 0.0, variant >= 3 ? 1e-2 : 0.0,
+      kd::SgdParams sp{nullptr, nullptr, nullptr, n, 0.05, variant % 3 == 0 ? 0.0 : 0.9, variant == 2 ? 0.1 : 0.0, variant >= 3 ? 1e-2 : 0.0,
                      variant == 4, variant != 5};
       auto p1 = randv((size_t)n), g = randv((size_t)n), b1 = randv((size_t)n);
       auto p0 = p1, b0 = b1;
-      T.sgd(p1.data(), g.data(), b1.data(), n, sp);
-      S.sgd(p0.data(), g.data(), b0.data(), n, sp);
-      compare(std::string(T.isa) + fmt(" sgd variant %d", variant) + fmt(" n %lld", (long long)n), p1, p0, 2e-7, 1e-6);
-      compare(std::string(T.isa) + fmt(" sgd buf variant %d", variant) + fmt(" n %lld", (long long)n), b1, b0, 2e-7,
+      auto run = [&](const kd::KernelTable& K, std::vector<float>& param, std::vector<float>& buf) {
+        kd::SgdParams q = sp;
+        q.param = param.data();
+        q.grad = g.data();
+        q.momentum_buf = buf.data();
+        K.sgd(q, 0, n);
+      };
+      run(T, p1, b1);
+      run(S, p0, b0);
+      compare(std::string(kd::isa_name(T.isa)) + fmt(" sgd variant %d", variant) + fmt(" n %lld", (long long)n), p1, p0, 2e-7, 1e-6);
+      compare(std::string(kd::isa_name(T.isa)) + fmt(" sgd buf variant %d", variant) + fmt(" n %lld", (long long)n), b1, b0, 2e-7,
               1e-6);
     }
     for (int variant = 0; variant < 4; variant++) {
-      KdAdamParams ap{1e-3, 0.9, 0.999, 1e-8, variant >= 2 ? 1e-2 : 0.0, variant == 3, (double)(1 + variant * 7)};
+      kd::AdamParams ap{nullptr, nullptr, nullptr, nullptr, n, 1e-3, 0.9, 0.999, 1e-8, variant >= 2 ? 1e-2 : 0.0, variant == 3, (double)(1 + variant * 7)};
       auto p1 = randv((size_t)n), g = randv((size_t)n), m1 = randv((size_t)n, -0.1f, 0.1f),
            v1 = randv((size_t)n, 0.0f, 0.01f);
       auto p0 = p1, m0 = m1, v0 = v1;
-      T.adam(p1.data(), g.data(), m1.data(), v1.data(), n, ap);
-      S.adam(p0.data(), g.data(), m0.data(), v0.data(), n, ap);
+      auto run = [&](const kd::KernelTable& K, std::vector<float>& param, std::vector<float>& m, std::vector<float>& v) {
+        kd::AdamParams q = ap;
+        q.param = param.data();
+        q.grad = g.data();
+        q.m = m.data();
+        q.v = v.data();
+        K.adam(q, 0, n);
+      };
+      run(T, p1, m1, v1);
+      run(S, p0, m0, v0);
       const std::string suffix = fmt(" variant %d", variant) + fmt(" n %lld", (long long)n);
-      compare(std::string(T.isa) + " adam p" + suffix, p1, p0, 1e-7, 1e-6);
-      compare(std::string(T.isa) + " adam m" + suffix, m1, m0, 3e-8, 1e-6);  // beta1 m + (1 - beta1) g may cancel
-      compare(std::string(T.isa) + " adam v" + suffix, v1, v0, 1e-12, 1e-6);
+      compare(std::string(kd::isa_name(T.isa)) + " adam p" + suffix, p1, p0, 1e-7, 1e-6);
+      compare(std::string(kd::isa_name(T.isa)) + " adam m" + suffix, m1, m0, 3e-8, 1e-6);  // beta1 m + (1 - beta1) g may cancel
+      compare(std::string(kd::isa_name(T.isa)) + " adam v" + suffix, v1, v0, 1e-12, 1e-6);
     }
   }
 }
 
 // ---- pooling and convolution --------------------------------------------------------------------
 
-void test_maxpool(const KdOpsTable& T, const KdOpsTable& S) {
+void test_maxpool(const kd::KernelTable& T, const kd::KernelTable& S) {
   const int64_t shapes[][5] = {{1, 1, 4, 4, 2}, {2, 3, 7, 9, 2}, {1, 2, 5, 5, 3}, {2, 1, 13, 11, 3}, {1, 3, 8, 8, 1}};
   for (auto& sh : shapes)
     for (int64_t stride : {(int64_t)1, (int64_t)2, sh[4]}) {
-      KdPoolShape s{sh[0], sh[1], sh[2], sh[3], sh[4], stride, (sh[2] - sh[4]) / stride + 1, (sh[3] - sh[4]) / stride + 1};
+      kd::PoolShape s{sh[0], sh[1], sh[2], sh[3], sh[4], stride, (sh[2] - sh[4]) / stride + 1, (sh[3] - sh[4]) / stride + 1};
       const int64_t in = s.n * s.c * s.h * s.w, out = s.n * s.c * s.h_out * s.w_out;
       auto x = randv((size_t)in);
       for (int64_t i = 0; i < in; i += 5) x[(size_t)i] = 0.25f;  // ties
       x[(size_t)(in / 2)] = NAN;
       std::vector<float> y1((size_t)out), y0((size_t)out);
       std::vector<int32_t> a1((size_t)out), a0((size_t)out);
-      T.maxpool2d_forward(s, x.data(), y1.data(), a1.data(), 0, s.n * s.c);
-      S.maxpool2d_forward(s, x.data(), y0.data(), a0.data(), 0, s.n * s.c);
-      const std::string name = std::string(T.isa) + fmt(" maxpool h %lld", (long long)s.h) + fmt(" k %lld", (long long)s.kernel) +
+      T.maxpool2d_forward({s, x.data(), y1.data(), a1.data()}, 0, s.n * s.c);
+      S.maxpool2d_forward({s, x.data(), y0.data(), a0.data()}, 0, s.n * s.c);
+      const std::string name = std::string(kd::isa_name(T.isa)) + fmt(" maxpool h %lld", (long long)s.h) + fmt(" k %lld", (long long)s.kernel) +
                                fmt(" stride %lld", (long long)stride);
       compare_exact(name + " y", y1, y0);
       report(a1 == a0, name + " argmax");
       auto g = randv((size_t)out);
       std::vector<float> d1((size_t)in), d0((size_t)in);
-      T.maxpool2d_backward(s, g.data(), a0.data(), d1.data(), 0, s.n * s.c);
-      S.maxpool2d_backward(s, g.data(), a0.data(), d0.data(), 0, s.n * s.c);
+      T.maxpool2d_backward({s, g.data(), a0.data(), d1.data()}, 0, s.n * s.c);
+      S.maxpool2d_backward({s, g.data(), a0.data(), d0.data()}, 0, s.n * s.c);
       compare(name + " dx", d1, d0, 1e-6, 1e-6);
     }
 }
 
-void test_conv(const KdOpsTable& T, const KdOpsTable& S) {
+void test_conv(const kd::KernelTable& T, const kd::KernelTable& S) {
   // n, cIn, h, w, cOut, kh, kw, stride, padding, groups
   const int64_t shapes[][10] = {
       {2, 3, 9, 11, 5, 3, 3, 1, 1, 1},   {1, 4, 8, 8, 6, 3, 3, 2, 1, 2},   {2, 6, 7, 7, 6, 3, 3, 1, 1, 6},
@@ -373,7 +391,7 @@ void test_conv(const KdOpsTable& T, const KdOpsTable& S) {
       {2, 2, 9, 19, 6, 3, 3, 1, 1, 2},
   };
   for (auto& sh : shapes) {
-    KdConvShape s{sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], sh[8], sh[9], 0, 0};
+    kd::ConvShape s{sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], sh[8], sh[9], 0, 0};
     s.h_out = (s.h + 2 * s.padding - s.kh) / s.stride + 1;
     s.w_out = (s.w + 2 * s.padding - s.kw) / s.stride + 1;
     const int64_t xin = s.n * s.c_in * s.h * s.w, wn = s.c_out * (s.c_in / s.groups) * s.kh * s.kw,
@@ -381,39 +399,39 @@ void test_conv(const KdOpsTable& T, const KdOpsTable& S) {
     auto x = randv((size_t)xin), w = randv((size_t)wn), bias = randv((size_t)s.c_out), g = randv((size_t)yn);
     auto ax = absv(x), aw = absv(w), ag = absv(g), ab = absv(bias);
     char nm[200];
-    std::snprintf(nm, sizeof nm, "%s conv n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lld p%lld g%lld", T.isa,
+    std::snprintf(nm, sizeof nm, "%s conv n%lld c%lld h%lld w%lld o%lld k%lldx%lld s%lld p%lld g%lld", kd::isa_name(T.isa),
                   (long long)s.n, (long long)s.c_in, (long long)s.h, (long long)s.w, (long long)s.c_out,
                   (long long)s.kh, (long long)s.kw, (long long)s.stride, (long long)s.padding, (long long)s.groups);
     const std::string name = nm;
     for (int withBias = 0; withBias < 2; withBias++) {
       std::vector<float> y1((size_t)yn), y0((size_t)yn), mag((size_t)yn);
-      T.conv2d_forward(s, x.data(), w.data(), withBias ? bias.data() : nullptr, y1.data(), 0, s.n);
-      S.conv2d_forward(s, x.data(), w.data(), withBias ? bias.data() : nullptr, y0.data(), 0, s.n);
-      S.conv2d_forward(s, ax.data(), aw.data(), withBias ? ab.data() : nullptr, mag.data(), 0, s.n);
+      T.conv2d_forward({s, x.data(), w.data(), withBias ? bias.data() : nullptr, y1.data()}, 0, s.n);
+      S.conv2d_forward({s, x.data(), w.data(), withBias ? bias.data() : nullptr, y0.data()}, 0, s.n);
+      S.conv2d_forward({s, ax.data(), aw.data(), withBias ? ab.data() : nullptr, mag.data()}, 0, s.n);
       compare(name + (withBias ? " fwd+bias" : " fwd"), y1, y0, 1e-30, 0, &mag, 4e-6);
       // Split over images as the thread pool does: bit-identical.
       std::vector<float> y2((size_t)yn);
       for (int64_t n = 0; n < s.n; n++)
-        T.conv2d_forward(s, x.data(), w.data(), withBias ? bias.data() : nullptr, y2.data(), n, n + 1);
+        T.conv2d_forward({s, x.data(), w.data(), withBias ? bias.data() : nullptr, y2.data()}, n, n + 1);
       compare_exact(name + " fwd image-split", y2, y1);
     }
     std::vector<float> dx1((size_t)xin), dx0((size_t)xin), mx((size_t)xin);
-    T.conv2d_backward_input(s, g.data(), w.data(), dx1.data(), 0, s.n);
-    S.conv2d_backward_input(s, g.data(), w.data(), dx0.data(), 0, s.n);
-    S.conv2d_backward_input(s, ag.data(), aw.data(), mx.data(), 0, s.n);
+    T.conv2d_backward_input({s, g.data(), nullptr, w.data(), dx1.data(), nullptr, nullptr}, 0, s.n);
+    S.conv2d_backward_input({s, g.data(), nullptr, w.data(), dx0.data(), nullptr, nullptr}, 0, s.n);
+    S.conv2d_backward_input({s, ag.data(), nullptr, aw.data(), mx.data(), nullptr, nullptr}, 0, s.n);
     compare(name + " dx", dx1, dx0, 1e-30, 0, &mx, 4e-6);
     std::vector<float> dw1((size_t)wn), dw0((size_t)wn), mw((size_t)wn), dw2((size_t)wn);
-    T.conv2d_backward_weight(s, g.data(), x.data(), dw1.data(), 0, s.c_out);
-    S.conv2d_backward_weight(s, g.data(), x.data(), dw0.data(), 0, s.c_out);
-    S.conv2d_backward_weight(s, ag.data(), ax.data(), mw.data(), 0, s.c_out);
+    T.conv2d_backward_weight({s, g.data(), x.data(), nullptr, nullptr, dw1.data(), nullptr}, 0, s.c_out);
+    S.conv2d_backward_weight({s, g.data(), x.data(), nullptr, nullptr, dw0.data(), nullptr}, 0, s.c_out);
+    S.conv2d_backward_weight({s, ag.data(), ax.data(), nullptr, nullptr, mw.data(), nullptr}, 0, s.c_out);
     compare(name + " dw", dw1, dw0, 1e-30, 0, &mw, 4e-6);
     const int64_t cut = s.c_out / 3 + 1;
-    T.conv2d_backward_weight(s, g.data(), x.data(), dw2.data(), 0, cut);
-    T.conv2d_backward_weight(s, g.data(), x.data(), dw2.data(), cut, s.c_out);
+    T.conv2d_backward_weight({s, g.data(), x.data(), nullptr, nullptr, dw2.data(), nullptr}, 0, cut);
+    T.conv2d_backward_weight({s, g.data(), x.data(), nullptr, nullptr, dw2.data(), nullptr}, cut, s.c_out);
     compare_exact(name + " dw channel-split", dw2, dw1);
     std::vector<float> db1((size_t)s.c_out), db0((size_t)s.c_out);
-    T.conv2d_backward_bias(s, g.data(), db1.data(), 0, s.c_out);
-    S.conv2d_backward_bias(s, g.data(), db0.data(), 0, s.c_out);
+    T.conv2d_backward_bias({s, g.data(), nullptr, nullptr, nullptr, nullptr, db1.data()}, 0, s.c_out);
+    S.conv2d_backward_bias({s, g.data(), nullptr, nullptr, nullptr, nullptr, db0.data()}, 0, s.c_out);
     compare(name + " dbias", db1, db0, 1e-5, 1e-6);
   }
 }
@@ -421,18 +439,13 @@ void test_conv(const KdOpsTable& T, const KdOpsTable& S) {
 }  // namespace
 
 int main() {
-  const KdOpsTable* S = kd_ops_table("scalar");
-  if (!S) {
-    std::printf("no scalar table\n");
-    return 1;
-  }
+  const kd::KernelTable* S = kd::kernel_table(kd::Isa::Scalar);
   // The scalar reference itself: the dropout mask against the double-precision definition.
   test_dropout(*S);
-  for (const char* const* isa = kd_ops_isas(); *isa; isa++) {
-    const KdOpsTable* T = kd_ops_table(*isa);
-    if (!T) continue;
+  for (kd::Isa isa : kd::supported_isas()) {
+    const kd::KernelTable* T = kd::kernel_table(isa);
     const int before = failures, checksBefore = checks;
-    if (std::strcmp(*isa, "scalar") != 0) {
+    if (isa != kd::Isa::Scalar) {
       test_gemm(*T, *S);
       test_elementwise(*T, *S);
       test_reduce_softmax_transpose(*T, *S);
@@ -446,7 +459,7 @@ int main() {
       const int64_t m = 7, n = 9, k = 11;
       auto A = randv(m * k), B = randv(k * n);
       std::vector<float> C(m * n);
-      KdGemmParams p{m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), n, false};
+      kd::GemmParams p{m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), n, false};
       S->gemm(p);
       bool ok = true;
       for (int64_t i = 0; i < m; i++)
@@ -457,7 +470,7 @@ int main() {
         }
       report(ok, "scalar gemm vs triple loop");
     }
-    std::printf("%s: %d checks, %d failures\n", *isa, checks - checksBefore, failures - before);
+    std::printf("%s: %d checks, %d failures\n", kd::isa_name(isa), checks - checksBefore, failures - before);
   }
   std::printf("%s: %d checks, %d failures\n", failures ? "FAILED" : "OK", checks, failures);
   return failures ? 1 : 0;

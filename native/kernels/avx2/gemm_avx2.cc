@@ -2,4 +2,4 @@
 #include "vec_avx2.h"
 #include "../ops_simd.h"
 
-void kd_gemm_avx2(const KdGemmParams& p) { gemm_impl(p); }
+void kd_gemm_avx2(const kd::GemmParams& p) { gemm_impl(p); }

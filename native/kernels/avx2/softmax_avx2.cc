@@ -2,9 +2,9 @@
 #include "vec_avx2.h"
 #include "../ops_simd.h"
 
-void kd_softmax_avx2(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
-  softmax_impl(x, y, rows, cols, log);
+void kd_softmax_avx2(const kd::SoftmaxParams& p, int64_t r0, int64_t r1) {
+  softmax_impl(p.x + r0 * p.cols, p.y + r0 * p.cols, r1 - r0, p.cols, p.log);
 }
-void kd_softmax_backward_avx2(const float* y, const float* g, float* dx, int64_t rows, int64_t cols, bool log) {
-  softmax_backward_impl(y, g, dx, rows, cols, log);
+void kd_softmax_backward_avx2(const kd::SoftmaxBackwardParams& p, int64_t r0, int64_t r1) {
+  softmax_backward_impl(p.y + r0 * p.cols, p.g + r0 * p.cols, p.dx + r0 * p.cols, r1 - r0, p.cols, p.log);
 }

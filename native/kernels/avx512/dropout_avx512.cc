@@ -2,7 +2,6 @@
 #include "vec_avx512.h"
 #include "../ops_simd.h"
 
-void kd_dropout_avx512(const float* x, float* y, float* mask, int64_t i0, int64_t count, uint32_t seed,
-                       uint32_t threshold, float keep_scale) {
-  dropout_impl(x, y, mask, i0, count, seed, threshold, keep_scale);
+void kd_dropout_avx512(const kd::DropoutParams& p, int64_t i0, int64_t i1) {
+  dropout_impl(p.x + i0, p.y + i0, p.mask + i0, i0, i1 - i0, p.seed, p.threshold, p.keep_scale);
 }

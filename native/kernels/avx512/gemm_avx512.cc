@@ -2,4 +2,4 @@
 #include "vec_avx512.h"
 #include "../ops_simd.h"
 
-void kd_gemm_avx512(const KdGemmParams& p) { gemm_impl(p); }
+void kd_gemm_avx512(const kd::GemmParams& p) { gemm_impl(p); }

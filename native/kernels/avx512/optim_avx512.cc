@@ -2,9 +2,9 @@
 #include "vec_avx512.h"
 #include "../ops_simd.h"
 
-void kd_sgd_avx512(float* param, const float* grad, float* momentum_buf, int64_t size, const KdSgdParams& p) {
-  sgd_impl(param, grad, momentum_buf, size, p);
+void kd_sgd_avx512(const kd::SgdParams& p, int64_t i0, int64_t i1) {
+  sgd_impl(p.param + i0, p.grad + i0, p.momentum_buf ? p.momentum_buf + i0 : nullptr, i1 - i0, p);
 }
-void kd_adam_avx512(float* param, const float* grad, float* m, float* v, int64_t size, const KdAdamParams& p) {
-  adam_impl(param, grad, m, v, size, p);
+void kd_adam_avx512(const kd::AdamParams& p, int64_t i0, int64_t i1) {
+  adam_impl(p.param + i0, p.grad + i0, p.m + i0, p.v + i0, i1 - i0, p);
 }

@@ -2,10 +2,10 @@
 #include "vec_avx512.h"
 #include "../ops_simd.h"
 
-void kd_sum_rows_avx512(const float* x, int64_t ld, int64_t rows, int64_t cols, double scale, float* out) {
-  sum_rows_impl(x, ld, rows, cols, scale, out);
+void kd_sum_rows_avx512(const kd::SumParams& p, int64_t j0, int64_t j1) {
+  sum_rows_impl(p.x + j0, p.cols, p.rows, j1 - j0, p.scale, p.out + j0);
 }
-void kd_sum_cols_avx512(const float* x, int64_t rows, int64_t cols, double scale, float* out) {
-  sum_cols_impl(x, rows, cols, scale, out);
+void kd_sum_cols_avx512(const kd::SumParams& p, int64_t r0, int64_t r1) {
+  sum_cols_impl(p.x + r0 * p.cols, r1 - r0, p.cols, p.scale, p.out + r0);
 }
-double kd_sum_all_avx512(const float* x, int64_t size) { return dsum(x, size); }
+double kd_sum_all_avx512(const kd::SumParams& p, int64_t i0, int64_t i1) { return dsum(p.x + i0, i1 - i0); }

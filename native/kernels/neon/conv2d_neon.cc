@@ -1,19 +1,16 @@
-// conv2d forward / backward, neon: im2col onto kd_gemm_neon (direct axpy loops for depthwise).
+// conv2d forward / backward, neon: im2col onto the blocked GEMM (direct loops for depthwise).
 #include "vec_neon.h"
 #include "../ops_simd.h"
 
-void kd_conv2d_forward_neon(const KdConvShape& s, const float* x, const float* w, const float* bias, float* y,
-                              int64_t n0, int64_t n1) {
-  conv_forward_impl(s, x, w, bias, y, n0, n1, kd_gemm_neon);
+void kd_conv2d_forward_neon(const kd::Conv2dParams& p, int64_t n0, int64_t n1) {
+  conv_forward_impl(p.s, p.x, p.w, p.bias, p.y, n0, n1, gemm_impl);
 }
-void kd_conv2d_backward_input_neon(const KdConvShape& s, const float* g, const float* w, float* dx, int64_t n0,
-                                     int64_t n1) {
-  conv_backward_input_impl(s, g, w, dx, n0, n1, kd_gemm_neon);
+void kd_conv2d_backward_input_neon(const kd::Conv2dBackwardParams& p, int64_t n0, int64_t n1) {
+  conv_backward_input_impl(p.s, p.g, p.w, p.dx, n0, n1, gemm_impl);
 }
-void kd_conv2d_backward_weight_neon(const KdConvShape& s, const float* g, const float* x, float* dw, int64_t co0,
-                                      int64_t co1) {
-  conv_backward_weight_impl(s, g, x, dw, co0, co1, kd_gemm_neon);
+void kd_conv2d_backward_weight_neon(const kd::Conv2dBackwardParams& p, int64_t co0, int64_t co1) {
+  conv_backward_weight_impl(p.s, p.g, p.x, p.dw, co0, co1, gemm_impl);
 }
-void kd_conv2d_backward_bias_neon(const KdConvShape& s, const float* g, float* dbias, int64_t co0, int64_t co1) {
-  conv_backward_bias_impl(s, g, dbias, co0, co1);
+void kd_conv2d_backward_bias_neon(const kd::Conv2dBackwardParams& p, int64_t co0, int64_t co1) {
+  conv_backward_bias_impl(p.s, p.g, p.dbias, co0, co1);
 }

@@ -2,12 +2,15 @@
 #include "vec_neon.h"
 #include "../ops_simd.h"
 
-void kd_binary_neon(int32_t op, const float* a, int64_t a_rs, int64_t a_cs, const float* b, int64_t b_rs,
-                      int64_t b_cs, float* out, int64_t ldo, int64_t rows, int64_t cols) {
-  binary_dispatch(op, a, a_rs, a_cs, b, b_rs, b_cs, out, ldo, rows, cols);
+void kd_binary_neon(const kd::BinaryParams& p) {
+  binary_dispatch(p.op, p.a, p.a_rs, p.a_cs, p.b, p.b_rs, p.b_cs, p.out, p.ldo, p.rows, p.cols);
 }
-void kd_unary_neon(int32_t op, const float* x, float* out, int64_t size) { unary_dispatch(op, x, out, size); }
-void kd_affine_neon(const float* x, float* out, int64_t size, float alpha, float beta) {
-  affine_impl(x, out, size, alpha, beta);
+void kd_unary_neon(const kd::UnaryParams& p, int64_t i0, int64_t i1) {
+  unary_dispatch(p.op, p.x + i0, p.out + i0, i1 - i0);
 }
-void kd_add_inplace_neon(float* dst, const float* src, int64_t size) { add_inplace_impl(dst, src, size); }
+void kd_affine_neon(const kd::AffineParams& p, int64_t i0, int64_t i1) {
+  affine_impl(p.x + i0, p.out + i0, i1 - i0, p.alpha, p.beta);
+}
+void kd_add_inplace_neon(const kd::AddInPlaceParams& p, int64_t i0, int64_t i1) {
+  add_inplace_impl(p.dst + i0, p.src + i0, i1 - i0);
+}

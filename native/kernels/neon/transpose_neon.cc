@@ -2,6 +2,6 @@
 #include "vec_neon.h"
 #include "../ops_simd.h"
 
-void kd_transpose_neon(const float* x, int64_t ldx, float* out, int64_t ldo, int64_t rows, int64_t cols) {
-  transpose_impl(x, ldx, out, ldo, rows, cols);
+void kd_transpose_neon(const kd::TransposeParams& p, int64_t r0, int64_t r1) {
+  transpose_impl(p.x + r0 * p.cols, p.cols, p.out + r0, p.rows, r1 - r0, p.cols);
 }

@@ -1,9 +1,11 @@
 // conv2d forward / backward, scalar reference: direct loops over the definition (cross-correlation,
 // NCHW, zero padding, groups), each output element one double sum. See src/backends/cpu/conv2d.ts.
-#include "../ops.h"
+#include "../kernel_list.h"
 
-void kd_conv2d_forward_scalar(const KdConvShape& s, const float* x, const float* w, const float* bias, float* y,
-                              int64_t n0, int64_t n1) {
+void kd_conv2d_forward_scalar(const kd::Conv2dParams& p, int64_t n0, int64_t n1) {
+  const kd::ConvShape& s = p.s;
+  const float *x = p.x, *w = p.w, *bias = p.bias;
+  float* y = p.y;
   const int64_t cInG = s.c_in / s.groups, cOutG = s.c_out / s.groups;
   for (int64_t n = n0; n < n1; n++)
     for (int64_t co = 0; co < s.c_out; co++) {
@@ -27,8 +29,10 @@ void kd_conv2d_forward_scalar(const KdConvShape& s, const float* x, const float*
     }
 }
 
-void kd_conv2d_backward_input_scalar(const KdConvShape& s, const float* g, const float* w, float* dx, int64_t n0,
-                                     int64_t n1) {
+void kd_conv2d_backward_input_scalar(const kd::Conv2dBackwardParams& p, int64_t n0, int64_t n1) {
+  const kd::ConvShape& s = p.s;
+  const float *g = p.g, *w = p.w;
+  float* dx = p.dx;
   const int64_t cInG = s.c_in / s.groups, cOutG = s.c_out / s.groups;
   for (int64_t n = n0; n < n1; n++)
     for (int64_t cx = 0; cx < s.c_in; cx++) {
@@ -52,8 +56,10 @@ void kd_conv2d_backward_input_scalar(const KdConvShape& s, const float* g, const
     }
 }
 
-void kd_conv2d_backward_weight_scalar(const KdConvShape& s, const float* g, const float* x, float* dw, int64_t co0,
-                                      int64_t co1) {
+void kd_conv2d_backward_weight_scalar(const kd::Conv2dBackwardParams& p, int64_t co0, int64_t co1) {
+  const kd::ConvShape& s = p.s;
+  const float *g = p.g, *x = p.x;
+  float* dw = p.dw;
   const int64_t cInG = s.c_in / s.groups, cOutG = s.c_out / s.groups;
   for (int64_t co = co0; co < co1; co++) {
     const int64_t grp = co / cOutG;
@@ -77,7 +83,10 @@ void kd_conv2d_backward_weight_scalar(const KdConvShape& s, const float* g, cons
   }
 }
 
-void kd_conv2d_backward_bias_scalar(const KdConvShape& s, const float* g, float* dbias, int64_t co0, int64_t co1) {
+void kd_conv2d_backward_bias_scalar(const kd::Conv2dBackwardParams& p, int64_t co0, int64_t co1) {
+  const kd::ConvShape& s = p.s;
+  const float* g = p.g;
+  float* dbias = p.dbias;
   const int64_t hw = s.h_out * s.w_out;
   for (int64_t co = co0; co < co1; co++) {
     double acc = 0;

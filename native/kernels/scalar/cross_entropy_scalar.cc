@@ -3,7 +3,7 @@
 // grad_c   = scale ((w_y (1 - eps) + eps W / C) p_c - (eps / C) w_c - [c = y] w_y (1 - eps))
 #include <cmath>
 
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 void kd_cross_entropy_scalar(const kd::CrossEntropyParams& p, int64_t r0, int64_t r1) {
   const int64_t C = p.cols;

@@ -1,6 +1,6 @@
 // Dropout, scalar reference of the shared counter-based RNG (src/kernels/rng.ts):
 // keep[i] = (pcg(pcg(seed) + i) >> 8) * 2^-24 >= p  <=>  (pcg(pcg(seed) + i) >> 8) >= ceil(p * 2^24).
-#include "../ops.h"
+#include "../kernel_list.h"
 
 namespace {
 uint32_t pcg(uint32_t x) {
@@ -10,12 +10,11 @@ uint32_t pcg(uint32_t x) {
 }
 }  // namespace
 
-void kd_dropout_scalar(const float* x, float* y, float* mask, int64_t i0, int64_t count, uint32_t seed,
-                       uint32_t threshold, float keep_scale) {
-  const uint32_t hs = pcg(seed);
-  for (int64_t i = 0; i < count; i++) {
-    const uint32_t k = pcg(hs + (uint32_t)(i0 + i)) >> 8;
-    mask[i] = k >= threshold ? keep_scale : 0.0f;
-    y[i] = x[i] * mask[i];
+void kd_dropout_scalar(const kd::DropoutParams& p, int64_t i0, int64_t i1) {
+  const uint32_t hs = pcg(p.seed);
+  for (int64_t i = i0; i < i1; i++) {
+    const uint32_t k = pcg(hs + (uint32_t)i) >> 8;
+    p.mask[i] = k >= p.threshold ? p.keep_scale : 0.0f;
+    p.y[i] = p.x[i] * p.mask[i];
   }
 }

@@ -1,11 +1,10 @@
 // GEMM, scalar reference: one row of C at a time, op(A)(i, p) * op(B)(p, :) accumulated in double.
-#include <vector>
+#include "../../dispatch/thread_pool.h"
+#include "../kernel_list.h"
 
-#include "../ops.h"
-
-void kd_gemm_scalar(const KdGemmParams& P) {
+void kd_gemm_scalar(const kd::GemmParams& P) {
   if (P.m <= 0 || P.n <= 0) return;
-  double* acc = reinterpret_cast<double*>(kd_ops_scratch(3, (size_t)P.n * 2));
+  double* acc = kd::scratch_of<double>(3, (size_t)P.n);
   for (int64_t i = 0; i < P.m; i++) {
     // 1. acc = sum_p opA(i, p) * opB(p, :), in double.
     for (int64_t j = 0; j < P.n; j++) acc[j] = 0.0;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 namespace {
 

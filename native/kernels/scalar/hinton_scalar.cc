@@ -3,7 +3,7 @@
 // reference kernels row by row (the SIMD variants fuse them into one read of s).
 #include <vector>
 
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 void kd_hinton_scalar(const kd::HintonParams& p, int64_t r0, int64_t r1) {
   const int64_t C = p.cols;

@@ -2,10 +2,11 @@
 // of a window in row-major order wins, a NaN always replaces; the backward gathers per input element.
 #include <cmath>
 
-#include "../ops.h"
+#include "../kernel_list.h"
 
-void kd_maxpool2d_forward_scalar(const KdPoolShape& s, const float* x, float* y, int32_t* argmax, int64_t p0,
-                                 int64_t p1) {
+void kd_maxpool2d_forward_scalar(const kd::MaxPool2dParams& p, int64_t p0, int64_t p1) {
+  const kd::PoolShape& s = p.s;
+  const float* x = p.x;
   for (int64_t plane = p0; plane < p1; plane++) {
     const int64_t xPlane = plane * s.h * s.w;
     for (int64_t oh = 0; oh < s.h_out; oh++)
@@ -22,14 +23,14 @@ void kd_maxpool2d_forward_scalar(const KdPoolShape& s, const float* x, float* y,
             }
           }
         const int64_t o = (plane * s.h_out + oh) * s.w_out + ow;
-        y[o] = x[bi];
-        argmax[o] = (int32_t)bi;
+        p.y[o] = x[bi];
+        p.argmax[o] = (int32_t)bi;
       }
   }
 }
 
-void kd_maxpool2d_backward_scalar(const KdPoolShape& s, const float* g, const int32_t* argmax, float* dx, int64_t p0,
-                                  int64_t p1) {
+void kd_maxpool2d_backward_scalar(const kd::MaxPool2dBackwardParams& p, int64_t p0, int64_t p1) {
+  const kd::PoolShape& s = p.s;
   for (int64_t plane = p0; plane < p1; plane++) {
     const int64_t oPlane = plane * s.h_out * s.w_out;
     for (int64_t ih = 0; ih < s.h; ih++) {
@@ -46,9 +47,9 @@ void kd_maxpool2d_backward_scalar(const KdPoolShape& s, const float* g, const in
         for (int64_t oh = ohLo; oh <= ohHi; oh++)
           for (int64_t ow = owLo; ow <= owHi; ow++) {
             const int64_t o = oPlane + oh * s.w_out + ow;
-            if (argmax[o] == index) acc += g[o];
+            if (p.argmax[o] == index) acc += p.g[o];
           }
-        dx[index] = (float)acc;
+        p.dx[index] = (float)acc;
       }
     }
   }

@@ -1,6 +1,6 @@
 // MSE pieces, scalar variant: the C++ reference. Returns sum (a - b)^2 over [i0, i1) in double;
 // grad_a = 2 a_scale (a - b), grad_b = 2 b_scale (b - a).
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 double kd_mse_scalar(const kd::MseParams& p, int64_t i0, int64_t i1) {
   double acc = 0;

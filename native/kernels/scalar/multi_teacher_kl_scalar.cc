@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 namespace {
 inline double fexp(double x) { return x < -87.33654 ? 0.0 : std::exp(x); }

@@ -2,10 +2,13 @@
 // and state rounded to float32 once (as src/backends/cpu/optim.ts).
 #include <cmath>
 
-#include "../ops.h"
+#include "../kernel_list.h"
 
-void kd_sgd_scalar(float* param, const float* grad, float* buf, int64_t size, const KdSgdParams& p) {
-  for (int64_t i = 0; i < size; i++) {
+void kd_sgd_scalar(const kd::SgdParams& p, int64_t i0, int64_t i1) {
+  float* param = p.param;
+  float* buf = p.momentum_buf;
+  const float* grad = p.grad;
+  for (int64_t i = i0; i < i1; i++) {
     double g = grad[i];
     if (p.weight_decay != 0) g += p.weight_decay * param[i];
     if (p.momentum != 0 && buf) {
@@ -17,10 +20,12 @@ void kd_sgd_scalar(float* param, const float* grad, float* buf, int64_t size, co
   }
 }
 
-void kd_adam_scalar(float* param, const float* grad, float* m, float* v, int64_t size, const KdAdamParams& p) {
+void kd_adam_scalar(const kd::AdamParams& p, int64_t i0, int64_t i1) {
+  float *param = p.param, *m = p.m, *v = p.v;
+  const float* grad = p.grad;
   const double bc1 = 1 - std::pow(p.beta1, p.step), bc2s = std::sqrt(1 - std::pow(p.beta2, p.step));
   const double stepSize = p.lr / bc1, decay = 1 - p.lr * p.weight_decay;
-  for (int64_t i = 0; i < size; i++) {
+  for (int64_t i = i0; i < i1; i++) {
     double g = grad[i], value = param[i];
     if (p.weight_decay != 0) {
       if (p.decoupled) value *= decay;

@@ -1,22 +1,22 @@
 // Row / column / total sums, scalar reference: double accumulation, scaled in double, rounded once.
-#include "../ops.h"
+#include "../kernel_list.h"
 
-void kd_sum_rows_scalar(const float* x, int64_t ld, int64_t rows, int64_t cols, double scale, float* out) {
-  for (int64_t j = 0; j < cols; j++) {
+void kd_sum_rows_scalar(const kd::SumParams& p, int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; j++) {
     double acc = 0;
-    for (int64_t i = 0; i < rows; i++) acc += x[i * ld + j];
-    out[j] = (float)(acc * scale);
+    for (int64_t i = 0; i < p.rows; i++) acc += p.x[i * p.cols + j];
+    p.out[j] = (float)(acc * p.scale);
   }
 }
-void kd_sum_cols_scalar(const float* x, int64_t rows, int64_t cols, double scale, float* out) {
-  for (int64_t i = 0; i < rows; i++) {
+void kd_sum_cols_scalar(const kd::SumParams& p, int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; i++) {
     double acc = 0;
-    for (int64_t j = 0; j < cols; j++) acc += x[i * cols + j];
-    out[i] = (float)(acc * scale);
+    for (int64_t j = 0; j < p.cols; j++) acc += p.x[i * p.cols + j];
+    p.out[i] = (float)(acc * p.scale);
   }
 }
-double kd_sum_all_scalar(const float* x, int64_t size) {
+double kd_sum_all_scalar(const kd::SumParams& p, int64_t i0, int64_t i1) {
   double acc = 0;
-  for (int64_t i = 0; i < size; i++) acc += x[i];
+  for (int64_t i = i0; i < i1; i++) acc += p.x[i];
   return acc;
 }

@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "../kernels.h"
+#include "../kernel_list.h"
 
 namespace {
 constexpr double kFlush = -87.33654;

@@ -2,12 +2,14 @@
 // src/backends/cpu/softmax.ts).
 #include <cmath>
 
-#include "../ops.h"
+#include "../kernel_list.h"
 
-void kd_softmax_scalar(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
+void kd_softmax_scalar(const kd::SoftmaxParams& p, int64_t r0, int64_t r1) {
+  const int64_t cols = p.cols;
+  const bool log = p.log;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* xr = p.x + r * cols;
+    float* yr = p.y + r * cols;
     // 1. Row max (NaN-propagating, as Math.max).
     double mx = -INFINITY;
     for (int64_t j = 0; j < cols; j++) mx = std::isnan(xr[j]) || std::isnan(mx) ? NAN : (xr[j] > mx ? xr[j] : mx);
@@ -23,11 +25,13 @@ void kd_softmax_scalar(const float* x, float* y, int64_t rows, int64_t cols, boo
   }
 }
 
-void kd_softmax_backward_scalar(const float* y, const float* g, float* dx, int64_t rows, int64_t cols, bool log) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float* yr = y + r * cols;
-    const float* gr = g + r * cols;
-    float* dr = dx + r * cols;
+void kd_softmax_backward_scalar(const kd::SoftmaxBackwardParams& p, int64_t r0, int64_t r1) {
+  const int64_t cols = p.cols;
+  const bool log = p.log;
+  for (int64_t r = r0; r < r1; r++) {
+    const float* yr = p.y + r * cols;
+    const float* gr = p.g + r * cols;
+    float* dr = p.dx + r * cols;
     double s = 0;
     if (log) {
       for (int64_t j = 0; j < cols; j++) s += gr[j];

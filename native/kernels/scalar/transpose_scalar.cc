@@ -1,7 +1,7 @@
-// Transpose, scalar reference: out[j*ldo + i] = x[i*ldx + j].
-#include "../ops.h"
+// Transpose, scalar reference: out[j*rows + i] = x[i*cols + j].
+#include "../kernel_list.h"
 
-void kd_transpose_scalar(const float* x, int64_t ldx, float* out, int64_t ldo, int64_t rows, int64_t cols) {
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < cols; j++) out[j * ldo + i] = x[i * ldx + j];
+void kd_transpose_scalar(const kd::TransposeParams& p, int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; i++)
+    for (int64_t j = 0; j < p.cols; j++) p.out[j * p.rows + i] = p.x[i * p.cols + j];
 }
