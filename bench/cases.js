@@ -38,9 +38,10 @@ export const SUITES = ['kd', 'ce', 'hinton', 'sp', 'mlp', 'cnn', 'grad-read'];
 
 /**
  * The case list for a run: [{ suite, size: string, dims: number[] }].
- * `size` is the label in the tables ("4096x1000", "b128 ds512 dt512", "batch 128").
+ * `size` is the label in the tables ("4096x1000", "b128 ds512 dt512", "batch 128"); `sizes` (optional)
+ * keeps only the cases whose label it lists.
  */
-export function caseList(suites, quick) {
+export function caseList(suites, quick, sizes = null) {
   const out = [];
   for (const suite of suites) {
     if (suite === 'kd' || suite === 'ce' || suite === 'hinton') {
@@ -57,7 +58,7 @@ export function caseList(suites, quick) {
       for (const read of ['copy', 'view']) out.push({ suite, size: `${B}x${C} ${read}`, dims: [B, C], read });
     }
   }
-  return out;
+  return sizes ? out.filter((c) => sizes.includes(c.size)) : out;
 }
 
 /** Bytes a loss kernel must move once (forward + backward fused): the basis of "effective GB/s". */

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // kd-kernels benchmark driver (`npm run bench`). See bench/README.md.
 //
-//   node bench/run.js [--quick] [--suite kd|ce|hinton|sp|mlp|cnn|grad-read|all[,...]] [--backends cpu,native,webgpu]
-//                     [--threads 1,2] [--no-peers] [--no-triad] [--out DIR]
+//   node bench/run.js [--quick] [--suite kd|ce|hinton|sp|mlp|cnn|grad-read|all[,...]] [--sizes 256x10,...]
+//                     [--rounds 3] [--backends cpu,native,webgpu] [--threads 1,2] [--no-peers]
+//                     [--no-triad] [--out DIR]
 //
 // 1. machine: CPU model, cores, L3, native.info() (ISA, threads) or why the addon did not load
-// 2. STREAM-style triad (bench/triad.c, compiled now with cc -O3 -march=native -fopenmp), 1 and 2 threads
-// 3. our suites: one child process per backend x thread count (bench/suites.js; the native addon
-//    reads KD_NUM_THREADS once, at load)
-// 4. peers: PyTorch CPU (Debian python3-torch, 1 and 2 threads; GEMM-bound cases again with
-//    OpenBLAS forced through LD_LIBRARY_PATH) and @tensorflow/tfjs-backend-wasm
+// 2-4. --rounds rounds (default 3), each: the STREAM-style triad (bench/triad.c, cc -O3 -march=native
+//    -fopenmp; 1 and 2 threads), then per suite fresh processes of our suites (bench/suites.js, one
+//    per backend x thread count) and of the peers (PyTorch CPU, Debian python3-torch, 1 and 2 threads,
+//    GEMM-bound cases again with OpenBLAS forced; @tensorflow/tfjs-backend-wasm), the side that goes
+//    first alternating by round. Each side keeps its best median (the triad: its best bandwidth).
 // 5. bench/results/results.csv, results.md (one table + header), raw.json
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ const root = path.resolve(here, '..');
 
 // ---- arguments ----
 function parseArgs(argv) {
-  const a = { quick: false, suites: [...SUITES], backends: ['cpu', 'native', 'webgpu'], threads: [1, 2], peers: true, triad: true, out: path.join(here, 'results') };
+  const a = { quick: false, suites: [...SUITES], sizes: null, rounds: 3, backends: ['cpu', 'native', 'webgpu'], threads: [1, 2], peers: true, triad: true, out: path.join(here, 'results') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -36,13 +37,18 @@ function parseArgs(argv) {
       const v = val();
       a.suites = v === 'all' ? [...SUITES] : v.split(',');
       for (const s of a.suites) if (!SUITES.includes(s)) throw new Error(`unknown suite ${s} (one of ${SUITES.join('|')}|all)`);
+    } else if (k === '--sizes') a.sizes = val().split(',');
+    else if (k === '--rounds') {
+      a.rounds = Number(val());
+      if (!Number.isInteger(a.rounds) || a.rounds < 1) throw new Error('--rounds must be a positive integer');
     } else if (k === '--backends' || k === '--backend') a.backends = val().split(',');
     else if (k === '--threads') a.threads = val().split(',').map(Number);
     else if (k === '--no-peers') a.peers = false;
     else if (k === '--no-triad') a.triad = false;
     else if (k === '--out') { a.out = path.resolve(val()); a.outGiven = true; }
     else if (k === '--help' || k === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+      console.log(lines.slice(1, lines.findIndex((l) => l.startsWith('import'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -66,7 +72,11 @@ if (!existsSync(path.join(distDir, 'index.js'))) {
 }
 
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
-const cases = caseList(args.suites, args.quick);
+const cases = caseList(args.suites, args.quick, args.sizes);
+if (!cases.length) {
+  console.error('bench: no case matches --suite / --sizes');
+  process.exit(2);
+}
 
 // ---- 1. machine ----
 function cpuModel() {
@@ -127,125 +137,179 @@ const machine = {
 }
 log(`${machine.cpu}, ${machine.cores} cores, L3 ${machine.l3 ? machine.l3 / (1 << 20) + ' MiB' : '?'}, node ${machine.node}, native: ${JSON.stringify(machine.native)}`);
 
-// ---- 2. triad ----
+// ---- 2-4. rounds: the triad, our suites and the peers, interleaved ----
+// Each round measures the triad, then, suite by suite, runs fresh processes of ours (one per backend x
+// thread count; the native addon reads KD_NUM_THREADS once, at load) and of the peers (PyTorch per
+// variant x thread count, tfjs), alternating which side goes first from one round to the next. Each
+// side keeps its best (lowest) median over the rounds (the triad: its best bandwidth), so a slow phase
+// of a shared machine costs both sides alike instead of one.
 const triad = {};
-if (args.triad) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kd-triad-'));
-  const exe = path.join(dir, 'triad');
-  const cc = run('cc', ['-O3', '-march=native', '-fopenmp', path.join(here, 'triad.c'), '-o', exe]);
-  if (cc.status !== 0) log(`triad: cc failed (${cc.error?.message ?? cc.status}); no bandwidth baseline`);
-  else {
-    const mib = Math.max(64, machine.l3 ? Math.ceil((4 * machine.l3) / (1 << 20)) : 64);
-    for (const t of [1, 2]) {
-      const r = run(exe, [String(mib), args.quick ? '5' : '20'], { env: { ...process.env, OMP_NUM_THREADS: String(t), OMP_PROC_BIND: 'spread' } });
-      try {
-        triad[t] = JSON.parse(r.stdout.trim());
-        log(`triad ${t} thread(s): best ${triad[t].best_gbps} GB/s (median ${triad[t].median_gbps})`);
-      } catch {
-        log(`triad ${t}: no result (${r.stdout})`);
-      }
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-}
-
-// ---- 3. our suites ----
+const triadRuns = [];
 const ours = [];
 const backendInfo = [];
-for (const backend of args.backends) {
-  const threadCounts = backend === 'native' ? args.threads : [null];
-  let unavailable = null;
-  for (const t of threadCounts) {
-    if (unavailable) break; // the addon did not load at one thread count: it will not at another
-    const env = { ...process.env };
-    if (t !== null) env.KD_NUM_THREADS = String(t);
-    log(`our suites on ${backend}${t !== null ? `, KD_NUM_THREADS=${t}` : ''}`);
-    let from = 0;
-    for (let attempt = 0; attempt < 2 * cases.length + 1; attempt++) {
-      // a hung backend (a GPU wait that never returns) is killed and counted as a crash of the case it was in
-      const r = run(process.execPath, [path.join(here, 'suites.js'), '--backend', backend, '--suites', args.suites.join(','), '--from', String(from), ...(args.quick ? ['--quick'] : [])], { env, timeout: (args.quick ? 10 : 30) * 60e3, killSignal: 'SIGKILL' });
-      let info = null;
-      let lastStarted = from - 1;
-      let started = null;
-      for (const line of (r.stdout ?? '').split('\n')) {
-        if (line.startsWith('BENCH_INFO ')) {
-          info = JSON.parse(line.slice(11));
-          if (attempt === 0) backendInfo.push({ ...info, requestedThreads: t });
-        } else if (line.startsWith('BENCH_START ')) {
-          started = JSON.parse(line.slice(12));
-          lastStarted = started.index;
-        } else if (line.startsWith('BENCH_RESULT ')) {
-          const res = JSON.parse(line.slice(13));
-          res.threads = t ?? res.threads;
-          res.note = info?.note ?? null;
-          ours.push(res);
-        }
-      }
-      if (info?.error) {
-        unavailable = info.error;
-        log(`skipped ${backend}: ${info.error}`);
-        break;
-      }
-      if (r.status !== 0 && lastStarted >= from) {
-        // an uncaught backend error (exit 3) or a crash ended the child in a case: note it, go on
-        // from the next case
-        const c = started;
-        if (!ours.some((x) => x.backend === c.backend && x.threads === (t ?? 1) && x.index === lastStarted)) {
-          ours.push({ suite: c.suite, size: c.size, backend: c.backend, threads: t ?? 1, index: lastStarted, error: `child process died (${r.signal ?? `exit ${r.status}`})`, note: info?.note ?? null });
-        }
-        log(`${backend}: ${c.suite} ${c.size} ended its process (${r.signal ?? `exit ${r.status}`})`);
-        if (lastStarted + 1 < c.total) {
-          from = lastStarted + 1;
-          continue;
-        }
-        break;
-      }
-      if (r.status !== 0) log(`${backend} child exited with ${r.status ?? r.signal}`);
-      break;
+const torchRuns = []; // { variant, threads, info, results }
+let tfjsRun = null;
+
+/** Keeps, per key, the result with the lowest median (an error only while nothing better exists). */
+function keepBest(list, res, same) {
+  const i = list.findIndex(same);
+  const medians = [...(i >= 0 ? list[i].round_medians_ms : []), res.error ? null : res.median_ms];
+  if (i < 0) list.push({ ...res, round_medians_ms: medians });
+  else if (!res.error && (list[i].error || res.median_ms < list[i].median_ms)) list[i] = { ...res, round_medians_ms: medians };
+  else list[i].round_medians_ms = medians;
+}
+
+let triadExe = null;
+let triadDir = null;
+if (args.triad) {
+  triadDir = mkdtempSync(path.join(os.tmpdir(), 'kd-triad-'));
+  triadExe = path.join(triadDir, 'triad');
+  const cc = run('cc', ['-O3', '-march=native', '-fopenmp', path.join(here, 'triad.c'), '-o', triadExe]);
+  if (cc.status !== 0) {
+    log(`triad: cc failed (${cc.error?.message ?? cc.status}); no bandwidth baseline`);
+    triadExe = null;
+  }
+}
+function measureTriad(round) {
+  if (!triadExe) return;
+  const mib = Math.max(64, machine.l3 ? Math.ceil((4 * machine.l3) / (1 << 20)) : 64);
+  for (const t of [1, 2]) {
+    const r = run(triadExe, [String(mib), args.quick ? '5' : '20'], { env: { ...process.env, OMP_NUM_THREADS: String(t), OMP_PROC_BIND: 'spread' } });
+    try {
+      const res = JSON.parse(r.stdout.trim());
+      triadRuns.push({ round, threads: t, ...res });
+      if (!triad[t] || res.best_gbps > triad[t].best_gbps) triad[t] = res;
+      log(`round ${round}: triad ${t} thread(s): best ${res.best_gbps} GB/s (median ${res.median_gbps})`);
+    } catch {
+      log(`triad ${t}: no result (${r.stdout})`);
     }
   }
 }
 
-// ---- 4. peers ----
-const torchRuns = []; // { variant, threads, info, results }
-let tfjsRun = null;
-if (args.peers) {
-  const spec = { cases, quick: args.quick, temperature: TEMPERATURE, alpha: ALPHA, mlp: MLP, cnn: CNN };
-  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const gemmCases = cases.filter((c) => ['sp', 'mlp', 'cnn'].includes(c.suite));
-  const openblasDir = ['/usr/lib/x86_64-linux-gnu/openblas-pthread', '/usr/lib/aarch64-linux-gnu/openblas-pthread'].find((d) => existsSync(d));
-  const variants = [{ variant: 'default', cases, ld: null }];
-  if (gemmCases.length && openblasDir) variants.push({ variant: 'openblas', cases: gemmCases, ld: openblasDir });
-  else if (gemmCases.length) log('no Debian OpenBLAS directory found: no OpenBLAS variant of the PyTorch peer');
+const unavailable = new Map(); // backend -> why it did not load
+/** Our cases of one suite on one backend x thread count, in fresh child processes. */
+function runOurs(backend, t, suite) {
+  const env = { ...process.env };
+  if (t !== null) env.KD_NUM_THREADS = String(t);
+  const sizes = args.sizes ? ['--sizes', args.sizes.join(',')] : [];
+  let from = 0;
+  for (let attempt = 0; attempt < 2 * cases.length + 1; attempt++) {
+    // a hung backend (a GPU wait that never returns) is killed and counted as a crash of the case it was in
+    const r = run(process.execPath, [path.join(here, 'suites.js'), '--backend', backend, '--suites', suite, ...sizes, '--from', String(from), ...(args.quick ? ['--quick'] : [])], { env, timeout: (args.quick ? 10 : 30) * 60e3, killSignal: 'SIGKILL' });
+    let info = null;
+    let lastStarted = from - 1;
+    let started = null;
+    for (const line of (r.stdout ?? '').split('\n')) {
+      if (line.startsWith('BENCH_INFO ')) {
+        info = JSON.parse(line.slice(11));
+        if (!backendInfo.some((b) => b.backend === info.backend && b.requestedThreads === t)) backendInfo.push({ ...info, requestedThreads: t });
+      } else if (line.startsWith('BENCH_START ')) {
+        started = JSON.parse(line.slice(12));
+        lastStarted = started.index;
+      } else if (line.startsWith('BENCH_RESULT ')) {
+        const res = JSON.parse(line.slice(13));
+        res.threads = t ?? res.threads;
+        res.note = info?.note ?? null;
+        keepBest(ours, res, (x) => x.backend === res.backend && x.threads === res.threads && x.suite === res.suite && x.size === res.size);
+      }
+    }
+    if (info?.error) {
+      unavailable.set(backend, info.error);
+      log(`skipped ${backend}: ${info.error}`);
+      return;
+    }
+    if (r.status !== 0 && lastStarted >= from) {
+      // an uncaught backend error (exit 3) or a crash ended the child in a case: note it, go on
+      // from the next case
+      const c = started;
+      keepBest(ours, { suite: c.suite, size: c.size, backend: c.backend, threads: t ?? 1, index: lastStarted, error: `child process died (${r.signal ?? `exit ${r.status}`})`, note: info?.note ?? null },
+        (x) => x.backend === c.backend && x.threads === (t ?? 1) && x.suite === c.suite && x.size === c.size);
+      log(`${backend}: ${c.suite} ${c.size} ended its process (${r.signal ?? `exit ${r.status}`})`);
+      if (lastStarted + 1 < c.total) {
+        from = lastStarted + 1;
+        continue;
+      }
+      return;
+    }
+    if (r.status !== 0) log(`${backend} child exited with ${r.status ?? r.signal}`);
+    return;
+  }
+}
+
+const spec = { quick: args.quick, temperature: TEMPERATURE, alpha: ALPHA, mlp: MLP, cnn: CNN };
+const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const openblasDir = ['/usr/lib/x86_64-linux-gnu/openblas-pthread', '/usr/lib/aarch64-linux-gnu/openblas-pthread'].find((d) => existsSync(d));
+const isGemm = (s) => ['sp', 'mlp', 'cnn'].includes(s);
+if (args.peers && !openblasDir && cases.some((c) => isGemm(c.suite))) log('no Debian OpenBLAS directory found: no OpenBLAS variant of the PyTorch peer');
+/** The peers on one suite's cases, each in a fresh process. */
+function runPeers(suite) {
+  if (!['kd', 'ce', 'hinton', 'sp', 'mlp', 'cnn'].includes(suite)) return; // no peer writes grad-read
+  const suiteCases = cases.filter((c) => c.suite === suite);
+  const variants = [{ variant: 'default', ld: null }];
+  if (isGemm(suite) && openblasDir) variants.push({ variant: 'openblas', ld: openblasDir });
   for (const v of variants) {
     for (const t of [1, 2]) {
       const env = { ...process.env, OMP_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
       if (v.ld) env.LD_LIBRARY_PATH = v.ld + (process.env.LD_LIBRARY_PATH ? `:${process.env.LD_LIBRARY_PATH}` : '');
-      log(`PyTorch peer (${v.variant}, ${t} thread(s))`);
-      const r = run(py, [path.join(here, 'peers', 'torch_peer.py')], { env, input: JSON.stringify({ ...spec, cases: v.cases, threads: t, variant: v.variant }) });
+      const r = run(py, [path.join(here, 'peers', 'torch_peer.py')], { env, input: JSON.stringify({ ...spec, cases: suiteCases, threads: t, variant: v.variant }) });
+      let out;
       try {
-        const out = JSON.parse(r.stdout.trim().split('\n').pop());
-        torchRuns.push({ variant: v.variant, threads: t, ...out });
-        machine.torch = out.info.torch;
-        if (v.variant === 'default' && t === 1) machine.torchBlas = out.info.blas_libs_loaded;
-        if (v.variant === 'openblas' && t === 1) machine.torchBlasForced = out.info.blas_libs_loaded;
+        out = JSON.parse(r.stdout.trim().split('\n').pop());
       } catch {
-        log(`PyTorch peer (${v.variant}, ${t}t) gave no result (exit ${r.status}); is python3-torch installed?`);
+        log(`PyTorch peer (${v.variant}, ${t}t, ${suite}) gave no result (exit ${r.status}); is python3-torch installed?`);
+        continue;
       }
+      let entry = torchRuns.find((x) => x.variant === v.variant && x.threads === t);
+      if (!entry) torchRuns.push((entry = { variant: v.variant, threads: t, info: out.info, results: [] }));
+      for (const res of out.results) keepBest(entry.results, res, (x) => x.suite === res.suite && x.size === res.size);
+      machine.torch = out.info.torch;
+      if (v.variant === 'default' && t === 1) machine.torchBlas = out.info.blas_libs_loaded;
+      if (v.variant === 'openblas' && t === 1) machine.torchBlasForced = out.info.blas_libs_loaded;
     }
   }
-  const lossCases = cases.filter((c) => ['kd', 'ce', 'hinton'].includes(c.suite));
-  if (lossCases.length) {
-    log('tfjs-backend-wasm peer');
-    const r = run(process.execPath, [path.join(here, 'peers', 'tfjs_peer.js')], { input: JSON.stringify({ ...spec, cases: lossCases }) });
+  if (['kd', 'ce', 'hinton'].includes(suite) && suiteCases.length) {
+    const r = run(process.execPath, [path.join(here, 'peers', 'tfjs_peer.js')], { input: JSON.stringify({ ...spec, cases: suiteCases }) });
+    let out;
     try {
-      tfjsRun = JSON.parse(r.stdout.trim().split('\n').pop());
-      machine.tfjs = `${tfjsRun.info.tfjsBackendWasm} (simd ${tfjsRun.info.simd}, 1 thread)`;
+      out = JSON.parse(r.stdout.trim().split('\n').pop());
     } catch {
-      log(`tfjs peer gave no result (exit ${r.status})`);
+      log(`tfjs peer (${suite}) gave no result (exit ${r.status})`);
+      return;
+    }
+    if (!tfjsRun) tfjsRun = { info: out.info, results: [] };
+    for (const res of out.results) keepBest(tfjsRun.results, res, (x) => x.suite === res.suite && x.size === res.size);
+    machine.tfjs = `${out.info.tfjsBackendWasm} (simd ${out.info.simd}, 1 thread)`;
+  }
+}
+
+const suitesRun = args.suites.filter((s) => cases.some((c) => c.suite === s));
+for (let round = 1; round <= args.rounds; round++) {
+  measureTriad(round);
+  for (const suite of suitesRun) {
+    const oursSide = () => {
+      for (const backend of args.backends) {
+        for (const t of backend === 'native' ? args.threads : [null]) {
+          if (unavailable.has(backend)) break; // the addon did not load at one thread count: it will not at another
+          log(`round ${round}: ${suite} on ${backend}${t !== null ? `, KD_NUM_THREADS=${t}` : ''}`);
+          runOurs(backend, t, suite);
+        }
+      }
+    };
+    const peersSide = () => {
+      if (!args.peers) return;
+      log(`round ${round}: ${suite} on the peers`);
+      runPeers(suite);
+    };
+    if (round % 2) {
+      oursSide();
+      peersSide();
+    } else {
+      peersSide();
+      oursSide();
     }
   }
 }
+if (triadDir) rmSync(triadDir, { recursive: true, force: true });
 
 // ---- 5. table ----
 const key = (suite, size) => `${suite}|${size}`;
@@ -254,7 +318,6 @@ function peerMs(variant, threads, suite, size) {
   const res = run?.results.find((x) => x.suite === suite && x.size === size);
   return res && !res.error ? res.median_ms : null;
 }
-const isGemm = (s) => ['sp', 'mlp', 'cnn'].includes(s);
 function torchMs(threads, suite, size) {
   // GEMM-bound cases: compare against PyTorch with OpenBLAS forced; the rest: Debian's default.
   return (isGemm(suite) ? peerMs('openblas', threads, suite, size) : null) ?? peerMs('default', threads, suite, size);
@@ -364,6 +427,7 @@ for (const b of backendInfo) {
 md.push(`- webgpu: ${webgpuInfo ? (webgpuInfo.error ?? `adapter ${JSON.stringify(webgpuInfo.adapter)}${webgpuInfo.note ? `; ${webgpuInfo.note}` : ''}`) : 'not run'}`);
 md.push(`- node ${machine.node} (${machine.platform}); PyTorch ${machine.torch ?? 'not run'}${machine.torchBlas ? `, BLAS loaded by default: ${machine.torchBlas.filter((l) => /blas/.test(l)).join(', ')}` : ''}; tfjs-backend-wasm ${machine.tfjs ?? 'not run'}`);
 if (triad[1]) md.push(`- STREAM triad (double, 3 x 8 bytes/element, ${triad[1].mib_per_array} MiB/array, best of ${triad[1].reps}): 1 thread ${triad[1].best_gbps} GB/s, 2 threads ${triad[2]?.best_gbps ?? '?'} GB/s`);
+md.push(`- ${args.rounds} round(s), ours and the peers interleaved (fresh processes, suite by suite, alternating which side goes first); each figure is that side's best median over the rounds (raw.json: round_medians_ms), the triad its best bandwidth.`);
 md.push(`- timings: median ms per forward+backward (or training step) over benchmark.js samples (ours) / perf_counter samples (PyTorch) / performance.now samples (tfjs); ±% is benchmark.js's relative margin of error. ratio = peer ms / ours ms (> 1: ours is faster). GEMM-bound cases (sp, mlp, cnn) compare against PyTorch with OpenBLAS forced through LD_LIBRARY_PATH.`);
 md.push(`- GB/s = effective bandwidth: kd/hinton 3 x B x C x 4 bytes, ce 2 x B x C x 4 bytes, per median time; % of triad against the triad at the same thread count. Small sizes (256x10, 4096x10) fit in cache: their GB/s are warm-cache figures.`);
 md.push(`- targets are checked on the native backend only; the cpu backend is the readable TypeScript reference. Shared or loaded machines give noisy figures: re-run on a quiet machine before quoting.`);
@@ -378,6 +442,6 @@ const failed = [...ours.filter((r) => r.error).map((r) => `ours ${r.backend} ${r
   ...backendInfo.filter((b) => b.error).map((b) => `${b.backend}: ${b.error}`)];
 if (failed.length) md.push('Not measured:', '', ...failed.map((f) => `- ${f}`), '');
 writeFileSync(path.join(args.out, 'results.md'), md.join('\n'));
-writeFileSync(path.join(args.out, 'raw.json'), JSON.stringify({ args, machine, triad, backendInfo, ours, torch: torchRuns, tfjs: tfjsRun }, null, 1) + '\n');
+writeFileSync(path.join(args.out, 'raw.json'), JSON.stringify({ args, machine, triad, triadRuns, backendInfo, ours, torch: torchRuns, tfjs: tfjsRun }, null, 1) + '\n');
 log(`wrote ${path.relative(root, path.join(args.out, 'results.md'))}, results.csv, raw.json`);
 process.stdout.write(md.join('\n') + '\n');

@@ -1,7 +1,7 @@
 // One backend, one thread count, in its own process (the native addon reads KD_NUM_THREADS once,
 // at load): benchmark.js suites over the public Tensor API of the built package (dist/).
 //
-//   node bench/suites.js --backend cpu|native|webgpu --suites kd,ce,... [--quick] [--dist DIR]
+//   node bench/suites.js --backend cpu|native|webgpu --suites kd,ce,... [--sizes 256x10,...] [--quick] [--dist DIR]
 //
 // Prints one line `BENCH_INFO {json}` and one `BENCH_RESULT {json}` per case on stdout; bench/run.js
 // reads them. Progress goes to stderr.
@@ -17,11 +17,12 @@ const Benchmark = require('benchmark');
 Benchmark.support.decompilation = false;
 
 function parseArgs(argv) {
-  const a = { backend: 'cpu', suites: ['kd'], quick: false, dist: null, from: 0 };
+  const a = { backend: 'cpu', suites: ['kd'], sizes: null, quick: false, dist: null, from: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--backend') a.backend = argv[++i];
     else if (k === '--suites') a.suites = argv[++i].split(',');
+    else if (k === '--sizes') a.sizes = argv[++i].split(',');
     else if (k === '--quick') a.quick = true;
     else if (k === '--dist') a.dist = argv[++i];
     else if (k === '--from') a.from = Number(argv[++i]);
@@ -241,7 +242,7 @@ process.on('uncaughtException', (e) => {
   process.exit(3);
 });
 
-const allCases = caseList(args.suites, args.quick)
+const allCases = caseList(args.suites, args.quick, args.sizes)
   .filter((c) => !(c.read === 'view' && isAsync)) // webgpu has no host view
   .flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
 
