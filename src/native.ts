@@ -18,8 +18,26 @@ import { addonLoadError, loadAddon } from './backends/native/addon.js';
 import { resolveDivergence } from './kernels/divergence.js';
 
 type F32 = Float32Array;
+/**
+ * An optional output array. Each function is generic over the ones you pass, so its result types
+ * them as the arrays you passed (`gradStudent: Float32Array`) and those you left out as `undefined`
+ * (not computed): no `| undefined` to check for the outputs you asked for.
+ */
+type Out = F32 | undefined;
 
-export interface SoftmaxKLOptions {
+/** The ISA variants of the addon: one is picked at load (KD_ISA overrides). */
+export type Isa = 'scalar' | 'avx2' | 'avx512' | 'neon';
+
+export interface NativeInfo {
+  /** The variant in use. */
+  isa: Isa;
+  /** The thread pool's size (KD_NUM_THREADS overrides). */
+  threads: number;
+  /** The variants this CPU can run. */
+  isasSupported: Isa[];
+}
+
+export interface SoftmaxKLOptions<GS extends Out = Out, GT extends Out = Out> {
   student: F32; // [rows, cols] logits
   teacher: F32; // [rows, cols] logits; -Infinity marks a masked class
   rows: number;
@@ -33,15 +51,15 @@ export interface SoftmaxKLOptions {
   /** [rows] output: T^2 * divergence per row. Allocated when omitted. */
   rowLoss?: F32;
   /** [rows, cols] output: studentGradScale * d(rowLoss)/d(student). Not computed when omitted. */
-  gradStudent?: F32;
+  gradStudent?: GS;
   /** [rows, cols] output: teacherGradScale * d(rowLoss)/d(teacher). Not computed when omitted. */
-  gradTeacher?: F32;
+  gradTeacher?: GT;
   /** Default 1 (use 1/rows for a batchmean loss). */
   studentGradScale?: number;
   teacherGradScale?: number;
 }
 
-export interface CrossEntropyOptions {
+export interface CrossEntropyOptions<G extends Out = Out> {
   logits: F32; // [rows, cols]
   labels: Int32Array; // [rows], each in [0, cols) or === ignoreIndex
   rows: number;
@@ -55,12 +73,12 @@ export interface CrossEntropyOptions {
   /** [rows] output (0 on ignored rows). */
   rowLoss?: F32;
   /** [rows, cols] output: gradScale * d(rowLoss)/d(logits). */
-  grad?: F32;
+  grad?: G;
   /** Default 1. */
   gradScale?: number;
 }
 
-export interface HintonOptions {
+export interface HintonOptions<G extends Out = Out> {
   student: F32;
   teacher: F32;
   labels: Int32Array;
@@ -75,14 +93,14 @@ export interface HintonOptions {
   /** [rows] output: cross-entropy at T = 1. */
   hardRow?: F32;
   /** [rows, cols] output: softGradScale * dsoft/ds + hardGradScale * dhard/ds. */
-  grad?: F32;
+  grad?: G;
   /** e.g. alpha / rows. Default 1. */
   softGradScale?: number;
   /** e.g. (1 - alpha) / (non-ignored rows). Default 1. */
   hardGradScale?: number;
 }
 
-export interface MultiTeacherOptions {
+export interface MultiTeacherOptions<GS extends Out = Out, GTs extends (F32 | null)[] | undefined = (F32 | null)[] | undefined> {
   student: F32;
   teachers: F32[]; // K x [rows, cols]
   /** K weights >= 0 (summing to 1). Default uniform 1 / K. */
@@ -91,34 +109,75 @@ export interface MultiTeacherOptions {
   cols: number;
   temperature?: number;
   rowLoss?: F32;
-  gradStudent?: F32;
+  gradStudent?: GS;
   /** K entries, each a [rows, cols] output or null (no gradient for that teacher). */
-  gradTeachers?: (F32 | null)[];
+  gradTeachers?: GTs;
   studentGradScale?: number;
   /** K scales (default 1 each), read where gradTeachers[k] is given. */
   teacherGradScales?: number[] | Float64Array;
 }
 
-export interface GramSimilarityOptions {
+export interface GramSimilarityOptions<GS extends Out = Out, GT extends Out = Out> {
   student: F32; // [b, ds]
   teacher: F32; // [b, dt]
   b: number;
   ds: number;
   dt: number;
-  gradStudent?: F32;
-  gradTeacher?: F32;
+  gradStudent?: GS;
+  gradTeacher?: GT;
   studentGradScale?: number;
   teacherGradScale?: number;
 }
 
-export interface MseOptions {
+export interface MseOptions<GA extends Out = Out, GB extends Out = Out> {
   a: F32;
   b: F32;
   /** Outputs: aGradScale * 2 (a - b) and bGradScale * 2 (b - a). */
-  gradA?: F32;
-  gradB?: F32;
+  gradA?: GA;
+  gradB?: GB;
   aGradScale?: number;
   bGradScale?: number;
+}
+
+/** rowLoss [rows]; the gradients you passed (undefined: not computed). */
+export interface SoftmaxKLResult<GS extends Out = Out, GT extends Out = Out> {
+  rowLoss: F32;
+  gradStudent: GS;
+  gradTeacher: GT;
+}
+
+/** rowLoss [rows]; grad when you passed it. */
+export interface CrossEntropyResult<G extends Out = Out> {
+  rowLoss: F32;
+  grad: G;
+}
+
+/** softRow, hardRow [rows]; grad when you passed it. */
+export interface HintonResult<G extends Out = Out> {
+  softRow: F32;
+  hardRow: F32;
+  grad: G;
+}
+
+/** rowLoss [rows]; the gradients you passed. */
+export interface MultiTeacherResult<GS extends Out = Out, GTs extends (F32 | null)[] | undefined = (F32 | null)[] | undefined> {
+  rowLoss: F32;
+  gradStudent: GS;
+  gradTeachers: GTs;
+}
+
+/** the loss; the gradients you passed. */
+export interface GramSimilarityResult<GS extends Out = Out, GT extends Out = Out> {
+  loss: number;
+  gradStudent: GS;
+  gradTeacher: GT;
+}
+
+/** sum of squares; the gradients you passed. */
+export interface MseResult<GA extends Out = Out, GB extends Out = Out> {
+  sumSq: number;
+  gradA: GA;
+  gradB: GB;
 }
 
 // ---- validation (TypeError: type / missing; RangeError: length / value) ------------------------
@@ -237,7 +296,7 @@ const DIV: Record<Divergence, number> = { 'forward-kl': 0, 'reverse-kl': 1, jsd:
 
 // ---- the raw kernels -------------------------------------------------------------------------
 
-function softmaxKL(o: SoftmaxKLOptions): { rowLoss: F32; gradStudent?: F32; gradTeacher?: F32 } {
+function softmaxKL<GS extends Out = undefined, GT extends Out = undefined>(o: SoftmaxKLOptions<GS, GT>): SoftmaxKLResult<GS, GT> {
   const fn = 'softmaxKL';
   const a = opts<SoftmaxKLOptions>(fn, o);
   const rows = dim(fn, 'rows', a.rows);
@@ -259,10 +318,10 @@ function softmaxKL(o: SoftmaxKLOptions): { rowLoss: F32; gradStudent?: F32; grad
   const ts = num(fn, 'teacherGradScale', a.teacherGradScale, 1);
   noAlias(fn, [['student', student], ['teacher', teacher]], [['rowLoss', rowLoss], ['gradStudent', gs], ['gradTeacher', gt]]);
   loadAddon().softmaxKL(student, teacher, rows, cols, temperature, DIV[resolveDivergence(divergence, beta)], beta, rowLoss, gs, gt, ss, ts);
-  return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) };
+  return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) } as SoftmaxKLResult<GS, GT>;
 }
 
-function crossEntropy(o: CrossEntropyOptions): { rowLoss: F32; grad?: F32 } {
+function crossEntropy<G extends Out = undefined>(o: CrossEntropyOptions<G>): CrossEntropyResult<G> {
   const fn = 'crossEntropy';
   const a = opts<CrossEntropyOptions>(fn, o);
   const rows = dim(fn, 'rows', a.rows);
@@ -279,10 +338,10 @@ function crossEntropy(o: CrossEntropyOptions): { rowLoss: F32; grad?: F32 } {
   labelsInRange(fn, labels, cols, ignoreIndex);
   noAlias(fn, [['logits', logits], ['labels', labels], ['weight', weight]], [['rowLoss', rowLoss], ['grad', grad]]);
   loadAddon().crossEntropy(logits, labels, rows, cols, labelSmoothing, ignoreIndex, weight, rowLoss, grad, gradScale);
-  return { rowLoss, ...(grad ? { grad } : {}) };
+  return { rowLoss, ...(grad ? { grad } : {}) } as CrossEntropyResult<G>;
 }
 
-function hinton(o: HintonOptions): { softRow: F32; hardRow: F32; grad?: F32 } {
+function hinton<G extends Out = undefined>(o: HintonOptions<G>): HintonResult<G> {
   const fn = 'hinton';
   const a = opts<HintonOptions>(fn, o);
   const rows = dim(fn, 'rows', a.rows);
@@ -311,10 +370,12 @@ function hinton(o: HintonOptions): { softRow: F32; hardRow: F32; grad?: F32 } {
     student, teacher, labels, rows, cols, temperature, labelSmoothing, ignoreIndex, weight, softRow, hardRow,
     grad, softGradScale, hardGradScale,
   );
-  return { softRow, hardRow, ...(grad ? { grad } : {}) };
+  return { softRow, hardRow, ...(grad ? { grad } : {}) } as HintonResult<G>;
 }
 
-function multiTeacherKL(o: MultiTeacherOptions): { rowLoss: F32; gradStudent?: F32; gradTeachers?: (F32 | null)[] } {
+function multiTeacherKL<GS extends Out = undefined, GTs extends (F32 | null)[] | undefined = undefined>(
+  o: MultiTeacherOptions<GS, GTs>,
+): MultiTeacherResult<GS, GTs> {
   const fn = 'multiTeacherKL';
   const a = opts<MultiTeacherOptions>(fn, o);
   const rows = dim(fn, 'rows', a.rows);
@@ -359,10 +420,10 @@ function multiTeacherKL(o: MultiTeacherOptions): { rowLoss: F32; gradStudent?: F
     [['rowLoss', rowLoss], ['gradStudent', gs], ...(gts ?? []).map((g, k): [string, F32 | null] => [`gradTeachers[${k}]`, g])],
   );
   loadAddon().multiTeacherKL(student, teachers, weights, rows, cols, temperature, rowLoss, gs, gts, ss, gts ? tscales : null);
-  return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gts ? { gradTeachers: gts } : {}) };
+  return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gts ? { gradTeachers: gts } : {}) } as MultiTeacherResult<GS, GTs>;
 }
 
-function gramSimilarity(o: GramSimilarityOptions): { loss: number; gradStudent?: F32; gradTeacher?: F32 } {
+function gramSimilarity<GS extends Out = undefined, GT extends Out = undefined>(o: GramSimilarityOptions<GS, GT>): GramSimilarityResult<GS, GT> {
   const fn = 'gramSimilarity';
   const a = opts<GramSimilarityOptions>(fn, o);
   const b = dim(fn, 'b', a.b, 1);
@@ -378,10 +439,10 @@ function gramSimilarity(o: GramSimilarityOptions): { loss: number; gradStudent?:
   noAlias(fn, [['student', student], ['teacher', teacher]], [['gradStudent', gs], ['gradTeacher', gt]]);
   const loss = new Float32Array(1);
   loadAddon().gramSimilarity(student, teacher, b, ds, dt, loss, gs, gt, ss, ts);
-  return { loss: loss[0], ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) };
+  return { loss: loss[0], ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) } as GramSimilarityResult<GS, GT>;
 }
 
-function mse(o: MseOptions): { sumSq: number; gradA?: F32; gradB?: F32 } {
+function mse<GA extends Out = undefined, GB extends Out = undefined>(o: MseOptions<GA, GB>): MseResult<GA, GB> {
   const fn = 'mse';
   const x = opts<MseOptions>(fn, o);
   if (!(x.a instanceof Float32Array)) throw new TypeError(`native.${fn}: 'a' must be a Float32Array, got ${describe(x.a)}`);
@@ -396,7 +457,7 @@ function mse(o: MseOptions): { sumSq: number; gradA?: F32; gradB?: F32 } {
   noAlias(fn, [['a', a], ['b', b]], [['gradA', ga], ['gradB', gb]]);
   const sumSq = new Float32Array(1);
   loadAddon().mse(a, b, size, sumSq, ga, gb, as, bs);
-  return { sumSq: sumSq[0], ...(ga ? { gradA: ga } : {}), ...(gb ? { gradB: gb } : {}) };
+  return { sumSq: sumSq[0], ...(ga ? { gradA: ga } : {}), ...(gb ? { gradB: gb } : {}) } as MseResult<GA, GB>;
 }
 
 /** The raw native kernels. Every function throws the addon's load error when it is not built. */
@@ -408,8 +469,8 @@ export const native = {
   gramSimilarity,
   mse,
   /** { isa, threads, isasSupported }: the SIMD variant in use (KD_ISA overrides), the pool size. */
-  info(): { isa: string; threads: number; isasSupported: string[] } {
-    return loadAddon().info();
+  info(): NativeInfo {
+    return loadAddon().info() as NativeInfo;
   },
   /** True when the addon loads. */
   isAvailable(): boolean {

@@ -78,7 +78,7 @@ export interface WebGPUOptions {
   device?: GPUDevice;
   /** Dawn toggles for Node (the `webgpu` package's create([...])). */
   dawnFlags?: string[];
-  powerPreference?: GPUPowerPreference;
+  powerPreference?: 'low-power' | 'high-performance';
   /** Make webgpu the current backend (default true). */
   makeCurrent?: boolean;
 }

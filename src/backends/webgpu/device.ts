@@ -9,7 +9,7 @@ export interface DeviceOptions {
   device?: GPUDevice;
   /** Dawn toggles / flags for the Node `webgpu` package, e.g. ['adapter=lavapipe'] or ['enable-dawn-features=...']. */
   dawnFlags?: string[];
-  powerPreference?: GPUPowerPreference;
+  powerPreference?: 'low-power' | 'high-performance';
 }
 
 const HOW_TO =
