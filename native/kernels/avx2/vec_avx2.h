@@ -1,6 +1,6 @@
 // 8-lane float32 vector for AVX2 + FMA: the one vector type of the avx2 kernels, both the loss
 // kernels (generic/*_impl.h, which also need generic/lane1.h's interface: exp/log, pos_or_zero, ...)
-// and the training ops (../ops_simd.h, as `V`). Include only from -mavx2 -mfma files.
+// and the training ops (generic/*_impl.h too). Include only from -mavx2 -mfma files.
 #pragma once
 #include <immintrin.h>
 #include <cstdint>
@@ -138,7 +138,3 @@ struct Avx2 {
 }  // namespace
 }  // namespace simd
 }  // namespace kd
-
-namespace {
-using V = kd::simd::Avx2;  // the vector type ../ops_simd.h is written against
-}  // namespace

@@ -1,6 +1,6 @@
 // 16-lane float32 vector for AVX-512 (F/BW/DQ/VL): the one vector type of the avx512 kernels, both
 // the loss kernels (generic/*_impl.h; generic/lane1.h's interface) and the training ops
-// (../ops_simd.h, as `V`). Include only from files compiled with the AVX-512 flags.
+// (generic/*_impl.h too). Include only from files compiled with the AVX-512 flags.
 #pragma once
 // GCC 12 reports its own _mm512_undefined_* placeholders as maybe-uninitialized (a known false
 // positive in avx512fintrin.h).
@@ -138,7 +138,3 @@ struct Avx512 {
 }  // namespace
 }  // namespace simd
 }  // namespace kd
-
-namespace {
-using V = kd::simd::Avx512;  // the vector type ../ops_simd.h is written against
-}  // namespace

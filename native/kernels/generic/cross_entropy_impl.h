@@ -93,7 +93,7 @@ void cross_entropy_narrow(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
 }
 
 template <class V>
-void cross_entropy_rows(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
+void cross_entropy(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
   if (narrow_cols<V>(p.cols)) return cross_entropy_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;

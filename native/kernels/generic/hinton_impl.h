@@ -121,7 +121,7 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
 }
 
 template <class V>
-void hinton_rows(const HintonParams& p, int64_t r0, int64_t r1) {
+void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
   if (narrow_cols<V>(p.cols)) return hinton_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;

@@ -9,7 +9,7 @@ namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
 template <class V>
-double mse_range(const MseParams& p, int64_t i0, int64_t i1) {
+double mse(const MseParams& p, int64_t i0, int64_t i1) {
   const float* a = p.a + i0;
   const float* b = p.b + i0;
   float* ga = p.grad_a ? p.grad_a + i0 : nullptr;

@@ -16,7 +16,7 @@ namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
 template <class V>
-void multi_teacher_rows(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
+void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
   using R = typename V::R;
   const int64_t C = p.cols;
   const int K = p.k;

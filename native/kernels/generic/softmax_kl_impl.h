@@ -185,7 +185,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
 }
 
 template <class V>
-void softmax_kl_rows(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
+void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
   if (p.divergence == Divergence::ForwardKL && narrow_cols<V>(p.cols)) return softmax_kl_fkl_narrow<V>(p, r0, r1);
   using R = typename V::R;
   const int64_t C = p.cols;

@@ -1,6 +1,6 @@
 // 4-lane float32 vector for AArch64 Advanced SIMD (NEON): the one vector type of the neon kernels,
 // both the loss kernels (generic/*_impl.h; generic/lane1.h's interface) and the training ops
-// (../ops_simd.h, as `V`).
+// (generic/*_impl.h too).
 #pragma once
 #include <arm_neon.h>
 #include <cstdint>
@@ -140,7 +140,3 @@ struct Neon {
 }  // namespace
 }  // namespace simd
 }  // namespace kd
-
-namespace {
-using V = kd::simd::Neon;  // the vector type ../ops_simd.h is written against
-}  // namespace
