@@ -78,6 +78,32 @@ export function checkNumber(
   return v;
 }
 
+/** Smallest and largest normal float32: a temperature outside rounds to 0 / Infinity (or its 1/T does). */
+const F32_NORMAL_MIN = 1.1754943508222875e-38;
+const F32_MAX = 3.4028234663852886e38;
+
+/** A temperature: > 0, and a normal float32 (the kernels use T and 1/T in float32). */
+export function checkTemperature(v: unknown, name: string): number {
+  const t = checkNumber(v, name, { min: 0, minExclusive: true });
+  if (t < F32_NORMAL_MIN || t > F32_MAX) {
+    throw new RangeError(`${name} must be a normal float32 in [${F32_NORMAL_MIN}, ${F32_MAX}] (it is 0 or Infinity in float32), got ${t}`);
+  }
+  return t;
+}
+
+/** Multi-teacher weights: K finite numbers >= 0 summing to 1 (within 1e-5); default uniform 1 / K. */
+export function checkTeacherWeights(v: unknown, name: string, K: number): number[] {
+  if (v === undefined) return new Array<number>(K).fill(1 / K);
+  if (!Array.isArray(v) && !(v instanceof Float64Array)) {
+    throw new TypeError(`${name} must be an Array of ${K} numbers (one per teacher), got ${describe(v)}`);
+  }
+  if (v.length !== K) throw new RangeError(`${name} must have ${K} entries (one per teacher), got ${describe(v)}`);
+  const w = Array.from(v as ArrayLike<unknown>, (x, k) => checkNumber(x, `${name}[${k}]`, { min: 0 }));
+  const total = w.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - 1) > 1e-5) throw new RangeError(`${name} must sum to 1, got ${total}`);
+  return w;
+}
+
 export function checkOneOf<T extends string>(v: unknown, name: string, allowed: readonly T[]): T {
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
     throw new RangeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(v)}`);

@@ -14,7 +14,9 @@
 import type { Tensor } from '../tensor.js';
 import type { Reduction } from '../kernels/reduction.js';
 import { reductionScale, rowReduction } from '../kernels/reduction.js';
-import { checkLogits, checkNumber, checkOptions, checkSameBackend, checkSameShape } from '../kernels/validate.js';
+import {
+  checkLogits, checkNumber, checkOptions, checkSameBackend, checkSameShape, checkTemperature,
+} from '../kernels/validate.js';
 import { fromStorage } from '../tensor.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 import { ceAttrs, type CrossEntropyOptions } from './cross_entropy.js';
@@ -42,7 +44,7 @@ export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int
   checkLogits(teacher, 'teacher');
   checkSameShape(student, 'student', teacher, 'teacher');
   checkSameBackend([student, teacher, labels], ['student', 'teacher', 'labels']);
-  const temperature = checkNumber(opts.temperature ?? 4, 'temperature', { min: 0, minExclusive: true });
+  const temperature = checkTemperature(opts.temperature ?? 4, 'temperature');
   const alpha = checkNumber(opts.alpha ?? 0.9, 'alpha', { min: 0, max: 1 });
   const be = student.backend;
   const ce = ceAttrs(opts, labels, lead, cols, be);

@@ -20,7 +20,9 @@ import type { Divergence } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { REDUCTIONS, type Reduction, rowReduction } from '../kernels/reduction.js';
 import { DIVERGENCES, resolveDivergence } from '../kernels/divergence.js';
-import { checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape } from '../kernels/validate.js';
+import {
+  checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape, checkTemperature,
+} from '../kernels/validate.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 
 export interface KdLossOptions {
@@ -39,7 +41,7 @@ export function kdLoss(student: Tensor, teacher: Tensor, opts: KdLossOptions = {
   checkLogits(teacher, 'teacher');
   checkSameShape(student, 'student', teacher, 'teacher');
   checkSameBackend([student, teacher], ['student', 'teacher']);
-  const temperature = checkNumber(opts.temperature ?? 1, 'temperature', { min: 0, minExclusive: true });
+  const temperature = checkTemperature(opts.temperature ?? 1, 'temperature');
   const beta = checkNumber(opts.beta ?? 0.5, 'beta', { min: 0, max: 1 });
   const divergence = resolveDivergence(checkOneOf(opts.divergence ?? 'forward-kl', 'divergence', DIVERGENCES), beta);
   const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });

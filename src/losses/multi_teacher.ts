@@ -10,7 +10,7 @@
 import type { Tensor } from '../tensor.js';
 import { REDUCTIONS, type Reduction, rowReduction } from '../kernels/reduction.js';
 import {
-  checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape, describe,
+  checkLogits, checkOptions, checkSameBackend, checkSameShape, checkTeacherWeights, checkTemperature, describe,
 } from '../kernels/validate.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 
@@ -34,14 +34,8 @@ export function multiTeacherKdLoss(student: Tensor, teachers: Tensor[], opts: Mu
   });
   checkSameBackend([student, ...teachers], ['student', ...teachers.map((_, k) => `teachers[${k}]`)]);
   const K = teachers.length;
-  const weights = opts.weights ?? new Array<number>(K).fill(1 / K);
-  if (!Array.isArray(weights) || weights.length !== K) {
-    throw new RangeError(`weights must have ${K} entries (one per teacher), got ${describe(weights)}`);
-  }
-  weights.forEach((w, k) => checkNumber(w, `weights[${k}]`, { min: 0 }));
-  const total = weights.reduce((a, b) => a + b, 0);
-  if (Math.abs(total - 1) > 1e-5) throw new RangeError(`weights must sum to 1, got ${total}`);
-  const temperature = checkNumber(opts.temperature ?? 1, 'temperature', { min: 0, minExclusive: true });
+  const weights = checkTeacherWeights(opts.weights, 'weights', K);
+  const temperature = checkTemperature(opts.temperature ?? 1, 'temperature');
   const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });
   const be = student.backend;
   const r = be.multiTeacherKL({

@@ -392,7 +392,8 @@ d('webgpu backend vs cpu backend', () => {
     const bad = b4.device.createBuffer({ size: 64, usage: 8 });
     const good = b4.device.createBuffer({ size: 64, usage: 128 });
     const enc = b4.device.createCommandEncoder();
-    createKernels(b4.device).mse(enc, { a: bad, b: good, sumSq: good, size: 16 });
+    const sumSq = b4.device.createBuffer({ size: 4, usage: 128 });
+    createKernels(b4.device).mse(enc, { a: bad, b: good, sumSq, size: 16 });
     b4.device.queue.submit([enc.finish()]);
     // Dawn reports it at once: the read in flight rejects (or had finished), later calls throw.
     await pending.then((v) => expect(v.length).toBe(16), (e: Error) => expect(e.message).toMatch(/uncaptured WebGPU error/));
