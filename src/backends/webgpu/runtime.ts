@@ -10,6 +10,12 @@ import { BufferPool, GpuStorage, gpu } from './storage.js';
 /** Submit on its own once this many kernels are pending, so the GPU starts early. */
 const MAX_BATCH = 256;
 
+/**
+ * Readback staging buffers kept for reuse, at most this many bytes in all (beyond, a buffer is
+ * destroyed after its read): a new mappable buffer costs an allocation and a zero-fill per read.
+ */
+const MAX_STAGING_BYTES = 1024 * 1024 * 1024;
+
 /** Counters for tests and profiling: readbacks (GPU -> host copies), submits, encoded kernels, uploads. */
 export interface GpuStats {
   reads: number;
@@ -27,6 +33,9 @@ export class GpuRuntime {
   private failure: Error | null = null;
   private rejectors = new Set<(e: Error) => void>();
   private destroyed = false;
+  /** Idle MAP_READ staging buffers by size (bucketed like the storage pool), reused by read(). */
+  private staging = new Map<number, GPUBuffer[]>();
+  private stagingBytes = 0;
 
   constructor(readonly device: GPUDevice, private owned: boolean) {
     this.ctx = new KernelContext(device);
@@ -121,29 +130,59 @@ export class GpuRuntime {
     this.pool.bury();
   }
 
+  /**
+   * GPU -> host: one copy into a reused MAP_READ staging buffer, map it, and one memcpy of the mapped
+   * range into a fresh ArrayBuffer (ArrayBuffer.slice: no zero-fill, no second copy) that the
+   * caller owns.
+   */
   async read(s: Storage): Promise<Float32Array | Int32Array> {
     this.check();
     const src = gpu(s);
-    const out = s.dtype === 'int32' ? new Int32Array(s.size) : new Float32Array(s.size);
+    const Arr = s.dtype === 'int32' ? Int32Array : Float32Array;
     this.stats.reads++;
-    if (s.size === 0) return out;
+    if (s.size === 0) return new Arr(0);
     const bytes = s.size * 4;
-    const staging = this.device.createBuffer({ size: bytes, usage: Usage.MAP_READ | Usage.COPY_DST });
+    const staging = this.acquireStaging(bytes);
     this.encoder().copyBufferToBuffer(src, 0, staging, 0, bytes);
     this.flush();
     let reject!: (e: Error) => void;
     const failed = new Promise<never>((_, r) => { reject = r; });
     this.rejectors.add(reject);
+    let out: Float32Array | Int32Array;
     try {
-      await Promise.race([staging.mapAsync(MapRead), failed]);
-      out.set(new (s.dtype === 'int32' ? Int32Array : Float32Array)(staging.getMappedRange()));
+      await Promise.race([staging.mapAsync(MapRead, 0, bytes), failed]);
+      out = new Arr(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
+    } catch (e) {
+      staging.destroy();
+      throw e;
     } finally {
       this.rejectors.delete(reject);
-      staging.destroy();
     }
+    this.releaseStaging(staging);
     this.check();
     return out;
+  }
+
+  private acquireStaging(bytes: number): GPUBuffer {
+    const size = this.pool.bucket(bytes);
+    const hit = this.staging.get(size)?.pop();
+    if (hit) {
+      this.stagingBytes -= size;
+      return hit;
+    }
+    return this.device.createBuffer({ label: 'kd-kernels readback', size, usage: Usage.MAP_READ | Usage.COPY_DST });
+  }
+
+  private releaseStaging(b: GPUBuffer): void {
+    if (this.destroyed || this.stagingBytes + b.size > MAX_STAGING_BYTES) {
+      b.destroy();
+      return;
+    }
+    let list = this.staging.get(b.size);
+    if (!list) this.staging.set(b.size, (list = []));
+    list.push(b);
+    this.stagingBytes += b.size;
   }
 
   destroy(): void {
@@ -151,6 +190,9 @@ export class GpuRuntime {
     this.destroyed = true;
     try { this.flush(); } catch { /* failing device */ }
     this.pool.clear();
+    for (const list of this.staging.values()) for (const b of list) b.destroy();
+    this.staging.clear();
+    this.stagingBytes = 0;
     this.fail(new Error('kd-kernels/webgpu: the backend was destroyed'));
     if (this.owned) this.device.destroy();
   }
