@@ -172,6 +172,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       inferenceMsPer1000: t.msPer1000,
       gapClosed: null,
       validationHistory: r ? r.history : [],
+      imagesSeen: r ? r.imagesSeen : [],
       file,
       ...extra,
     };

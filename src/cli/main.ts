@@ -22,6 +22,9 @@ export function defaultIo(): Io {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
     isTTY: !!process.stderr.isTTY,
+    get columns() {
+      return process.stderr.columns;
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Progress of a training phase: a one-line bar redrawn in place on a TTY (phase, epoch, step,
- * loss, images/s), or plain lines every few seconds (and at every epoch's end) otherwise.
+ * loss, images/s), or plain lines every few seconds (and at every epoch's end) otherwise. On a TTY
+ * every line fits the terminal's width (`Io.columns`), condensed as the width shrinks, so that a
+ * redraw never wraps onto a new line.
  */
 
 export interface Io {
@@ -8,6 +10,50 @@ export interface Io {
   stderr: (s: string) => void;
   /** Whether stderr is a terminal (progress bar) or not (plain periodic lines). */
   isTTY: boolean;
+  /** The terminal's width (process.stderr.columns), read at each redraw; 80 when unknown. */
+  readonly columns?: number;
+}
+
+/** The widest line for a terminal of `columns`: one less, so the cursor never reaches the last column. */
+function lineWidth(io: Io): number {
+  const c = io.columns;
+  return Math.max(20, (typeof c === 'number' && c > 0 ? c : 80) - 1);
+}
+
+/** `s` cut to `width` characters, an ellipsis marking the cut. */
+export function fitWidth(s: string, width: number): string {
+  return s.length <= width ? s : `${s.slice(0, Math.max(0, width - 1))}…`;
+}
+
+const BAR = 24;
+const PHASE = 22;
+const MIN_BAR = 6;
+
+/**
+ * One progress line of at most `width` characters. From the widest form down: the bar shrinks, the
+ * fields take their short form (`e3/10 120/468 0.1234 950/s`), the bar goes, the phase is cut.
+ */
+export function progressLine(phase: string, s: ProgressState, rate: number, width: number): string {
+  const loss = fmtLoss(s.loss);
+  const r = Math.round(rate);
+  const forms = [
+    `epoch ${s.epoch}/${s.epochs} step ${s.step}/${s.steps} loss ${loss} ${r} img/s`,
+    `e${s.epoch}/${s.epochs} ${s.step}/${s.steps} ${loss} ${r}/s`,
+  ];
+  const frac = s.steps > 0 && s.epochs > 0 ? Math.min(1, Math.max(0, (s.epoch - 1 + s.step / s.steps) / s.epochs)) : 0;
+  const bar = (n: number) => {
+    const fill = Math.round(frac * n);
+    return `[${'#'.repeat(fill)}${'-'.repeat(n - fill)}]`;
+  };
+  const name = fitWidth(phase, PHASE);
+  for (const info of forms) {
+    const room = width - info.length - 4; // two spaces and the brackets
+    const padded = name.padEnd(Math.min(PHASE, Math.max(name.length, room - BAR)));
+    const n = Math.min(BAR, room - padded.length);
+    if (n >= MIN_BAR) return `${padded} ${bar(n)} ${info}`;
+  }
+  const info = forms[forms.length - 1];
+  return fitWidth(`${fitWidth(phase, Math.max(1, width - info.length - 1))} ${info}`, width);
 }
 
 export interface ProgressState {
@@ -36,12 +82,7 @@ export class Progress {
     if (this.io.isTTY) {
       if (now - this.lastLine < 100 && s.step < s.steps) return;
       this.lastLine = now;
-      const width = 24;
-      const frac = (s.epoch - 1 + s.step / s.steps) / s.epochs;
-      const fill = Math.round(frac * width);
-      const bar = '#'.repeat(fill) + '-'.repeat(width - fill);
-      const line = `${this.phase.padEnd(22)} [${bar}] epoch ${s.epoch}/${s.epochs} step ${s.step}/${s.steps} loss ${fmtLoss(s.loss)} ${Math.round(rate)} img/s`;
-      this.io.stderr(`\r${line}\x1b[K`);
+      this.io.stderr(`\r${progressLine(this.phase, s, rate, lineWidth(this.io))}\x1b[K`);
       this.drawn = true;
     } else if (now - this.lastLine >= this.intervalMs) {
       this.lastLine = now;
@@ -55,7 +96,7 @@ export class Progress {
     const rate = this.images / Math.max((Date.now() - this.start) / 1000, 1e-3);
     const msg = `${this.phase}: epoch ${epoch}/${epochs} loss ${fmtLoss(loss)} val ${(100 * valAcc).toFixed(2)}%${best ? ' *' : ''} ${Math.round(rate)} img/s`;
     if (this.io.isTTY) {
-      this.io.stderr(`\r${msg}\x1b[K\n`);
+      this.io.stderr(`\r${fitWidth(msg, lineWidth(this.io))}\x1b[K\n`);
       this.drawn = false;
     } else this.io.stderr(`${msg}\n`);
     this.lastLine = Date.now();

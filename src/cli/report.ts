@@ -1,7 +1,8 @@
 /**
  * What a run leaves behind: the table on stdout, report.json, one model file per network
  * (JSON: arch, input shape, parameter count, state dict with base64 little-endian float32) and
- * accuracy.svg (validation accuracy per epoch of every run, a hand-written SVG polyline chart).
+ * accuracy.svg (validation accuracy of every run against the training images it had seen, a
+ * hand-written SVG polyline chart).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,6 +24,8 @@ export interface RunRecord {
   /** (accuracy - student) / (teacher - student), for distilled and control; null elsewhere. */
   gapClosed: number | null;
   validationHistory: number[];
+  /** Training images processed when each validationHistory entry was measured (end of each epoch). */
+  imagesSeen: number[];
   file: string;
   [extra: string]: unknown;
 }
@@ -217,21 +220,38 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Validation accuracy per epoch of every run: one polyline per run, colour by name, dashes by seed. */
+/** A round tick step giving at most `n` intervals over [0, max]: 1, 2 or 5 times a power of ten. */
+function tickStep(max: number, n: number): number {
+  const raw = max / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((k) => k * p).find((s) => s >= raw) ?? 10 * p;
+}
+
+/** 1500 -> "1.5k", 90000 -> "90k", 2500000 -> "2.5M". */
+function fmtCount(v: number): string {
+  const f = (x: number, u: string) => `${Number(x.toFixed(1))}${u}`;
+  return v >= 1e6 ? f(v / 1e6, 'M') : v >= 1e3 ? f(v / 1e3, 'k') : String(v);
+}
+
+/**
+ * Validation accuracy of every run against the training images it had seen (epochs differ in size
+ * between runs: the teacher's pass over the labelled images, the distilled student's over the
+ * transfer set): one polyline per run, colour by name, dashes by seed.
+ */
 export function accuracySvg(runs: RunRecord[], title: string): string {
   const W = 720;
   const H = 420;
   const m = { l: 60, r: 170, t: 40, b: 50 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
-  const series = runs.filter((r) => r.validationHistory.length > 0);
-  const maxE = Math.max(1, ...series.map((r) => r.validationHistory.length));
+  const series = runs.filter((r) => r.validationHistory.length > 0 && r.imagesSeen?.length === r.validationHistory.length);
+  const maxX = Math.max(1, ...series.flatMap((r) => r.imagesSeen));
   const all = series.flatMap((r) => r.validationHistory.map((v) => 100 * v));
   let lo = all.length ? Math.floor(Math.min(...all) / 5) * 5 : 0;
   let hi = all.length ? Math.ceil(Math.max(...all) / 5) * 5 : 100;
   if (hi - lo < 5) hi = Math.min(100, lo + 5);
   if (hi === lo) lo = hi - 5;
-  const x = (e: number) => m.l + (maxE === 1 ? pw / 2 : ((e - 1) / (maxE - 1)) * pw);
+  const x = (images: number) => m.l + (images / maxX) * pw;
   const y = (v: number) => m.t + ph - ((v - lo) / (hi - lo)) * ph;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
@@ -245,23 +265,23 @@ export function accuracySvg(runs: RunRecord[], title: string): string {
     out.push(`<line x1="${m.l}" y1="${y(v).toFixed(1)}" x2="${m.l + pw}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
   }
-  const xstep = Math.max(1, Math.ceil(maxE / 12));
-  for (let e = 1; e <= maxE; e += xstep) {
-    out.push(`<line x1="${x(e).toFixed(1)}" y1="${m.t + ph}" x2="${x(e).toFixed(1)}" y2="${m.t + ph + 5}" stroke="black"/>`);
-    out.push(`<text x="${x(e).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle">${e}</text>`);
+  const xstep = tickStep(maxX, 8);
+  for (let v = 0; v <= maxX + 1e-9; v += xstep) {
+    out.push(`<line x1="${x(v).toFixed(1)}" y1="${m.t + ph}" x2="${x(v).toFixed(1)}" y2="${m.t + ph + 5}" stroke="black"/>`);
+    out.push(`<text x="${x(v).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle">${fmtCount(v)}</text>`);
   }
-  out.push(`<text x="${m.l + pw / 2}" y="${H - 12}" text-anchor="middle">epoch</text>`);
+  out.push(`<text x="${m.l + pw / 2}" y="${H - 12}" text-anchor="middle">training images seen (validated after each epoch)</text>`);
   out.push(`<text x="16" y="${m.t + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + ph / 2})">validation accuracy (%)</text>`);
   // 2. One polyline per run.
   const names = [...new Set(series.map((r) => r.name))];
   const color = (n: string) => COLORS[n] ?? FALLBACK[names.indexOf(n) % FALLBACK.length];
   const seeds = [...new Set(series.map((r) => r.seed))];
   for (const r of series) {
-    const pts = r.validationHistory.map((v, i) => `${x(i + 1).toFixed(1)},${y(100 * v).toFixed(1)}`).join(' ');
+    const pts = r.validationHistory.map((v, i) => `${x(r.imagesSeen[i]).toFixed(1)},${y(100 * v).toFixed(1)}`).join(' ');
     const dash = seeds.indexOf(r.seed) > 0 ? ` stroke-dasharray="${2 + 2 * seeds.indexOf(r.seed)},3"` : '';
     out.push(`<polyline fill="none" stroke="${color(r.name)}" stroke-width="2"${dash} points="${pts}"><title>${esc(`${r.name} (seed ${r.seed})`)}</title></polyline>`);
     if (r.validationHistory.length === 1) {
-      out.push(`<circle cx="${x(1).toFixed(1)}" cy="${y(100 * r.validationHistory[0]).toFixed(1)}" r="3" fill="${color(r.name)}"/>`);
+      out.push(`<circle cx="${x(r.imagesSeen[0]).toFixed(1)}" cy="${y(100 * r.validationHistory[0]).toFixed(1)}" r="3" fill="${color(r.name)}"/>`);
     }
   }
   // 3. Legend.

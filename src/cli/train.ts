@@ -134,6 +134,11 @@ export interface FitResult {
   bestVal: number;
   bestEpoch: number;
   history: number[];
+  /**
+   * Training images each tracked network had processed at each validation (end of each epoch): the
+   * steps' images, split evenly between the tracked networks (online: both see the same batch).
+   */
+  imagesSeen: number[];
   seconds: number;
   epochs: number;
 }
@@ -146,6 +151,8 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
   const state = o.tracked.map(() => ({ best: -1, bestEpoch: 0, history: [] as number[], sd: null as StateDict | null }));
   const sync = params[0].backend.sync;
   let previousLoss = Number.NaN;
+  let imagesSeen = 0;
+  const imagesHistory: number[] = [];
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (const t of o.tracked) {
       t.built.model.train();
@@ -157,6 +164,7 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
     let lossOnDevice: Tensor | null = null;
     for (let s = 1; s <= o.stepsPerEpoch; s++) {
       const { loss, images } = o.step(epoch, s);
+      imagesSeen += images;
       loss.backward();
       opt.step();
       opt.zeroGrad();
@@ -177,6 +185,7 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
       lossOnDevice.dispose();
     }
     const epochLoss = lossSum / o.stepsPerEpoch;
+    imagesHistory.push(imagesSeen / o.tracked.length);
     previousLoss = epochLoss;
     for (let k = 0; k < o.tracked.length; k++) {
       const t = o.tracked[k];
@@ -202,6 +211,7 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
     bestVal: state[k].best,
     bestEpoch: state[k].bestEpoch,
     history: state[k].history,
+    imagesSeen: imagesHistory,
     seconds,
     epochs: o.epochs,
   }));

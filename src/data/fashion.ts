@@ -9,17 +9,20 @@
  *                 1. opts.dataDir, when given (and then only there)
  *                 2. opts.systemDir, default /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist)
  *                 3. opts.cacheDir (default ~/.cache/kd-kernels/fashion-mnist), downloaded there
- *                    from the official Zalando Research URLs when missing
+ *                    over https from Zalando Research's repository when missing
  *
- * Files are the four IDX files, gzip (name.gz) or raw (name). Pixels become float32 in [0, 1]
- * (byte / 255), labels int32 in 0..9.
+ * Files are the four IDX files, gzip (name.gz) or raw (name). Wherever they come from, the full
+ * dataset is checked against the SHA-256 of the four official IDX files (their decompressed bytes,
+ * so a repacked .gz passes and any changed byte of the data fails); a download is checked before it
+ * is kept. Pixels become float32 in [0, 1] (byte / 255), labels int32 in 0..9.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type IdxArray, readIdx } from './idx.js';
+import { type IdxArray, encodeIdx, readIdx } from './idx.js';
 
 export const FASHION_MNIST_CLASSES: readonly string[] = [
   'T-shirt/top',
@@ -34,15 +37,35 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
   'Ankle boot',
 ];
 
-/** Official download location (Zalando Research's S3 bucket, as in their README). */
-export const FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
+/**
+ * Official download location over https: the data/fashion folder of Zalando Research's repository
+ * (their S3 bucket, the other location their README gives, serves plain http only).
+ */
+export const FASHION_MNIST_URL = 'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/';
 
-/** The four files, with the size of the official .gz download and the IDX dimensions. */
+/**
+ * The four files: the size of the official .gz download, the IDX dimensions, and the SHA-256 of the
+ * decompressed IDX file. The hashes were computed from Debian's dataset-fashion-mnist package
+ * (0.0~git20200523.55506a9-1, built from that repository), whose .gz files differ from Zalando's only
+ * in the gzip header (no file name: 23-24 bytes shorter), so they are checked on the IDX bytes.
+ */
 export const FASHION_MNIST_FILES = {
-  trainImages: { name: 'train-images-idx3-ubyte', gzBytes: 26421880, dims: [60000, 28, 28] },
-  trainLabels: { name: 'train-labels-idx1-ubyte', gzBytes: 29515, dims: [60000] },
-  testImages: { name: 't10k-images-idx3-ubyte', gzBytes: 4422102, dims: [10000, 28, 28] },
-  testLabels: { name: 't10k-labels-idx1-ubyte', gzBytes: 5148, dims: [10000] },
+  trainImages: {
+    name: 'train-images-idx3-ubyte', gzBytes: 26421880, dims: [60000, 28, 28],
+    sha256: 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
+  },
+  trainLabels: {
+    name: 'train-labels-idx1-ubyte', gzBytes: 29515, dims: [60000],
+    sha256: 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
+  },
+  testImages: {
+    name: 't10k-images-idx3-ubyte', gzBytes: 4422102, dims: [10000, 28, 28],
+    sha256: '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
+  },
+  testLabels: {
+    name: 't10k-labels-idx1-ubyte', gzBytes: 5148, dims: [10000],
+    sha256: '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34',
+  },
 } as const;
 
 type FileKey = keyof typeof FASHION_MNIST_FILES;
@@ -81,6 +104,11 @@ export interface LoadFashionMnistOptions {
   systemDir?: string;
   /** Allow downloading the full dataset into cacheDir (default true). */
   download?: boolean;
+  /**
+   * Where to download the four .gz files from (default FASHION_MNIST_URL): an https URL, or plain
+   * http on the loopback interface only (a local mirror; the tests). Downloads are checked by SHA-256.
+   */
+  baseUrl?: string;
   onProgress?: (msg: string) => void;
 }
 
@@ -111,6 +139,30 @@ function findFile(dir: string, name: string): string | undefined {
     if (existsSync(p) && statSync(p).isFile()) return p;
   }
   return undefined;
+}
+
+/** Throws unless the IDX file read from `path` is the official file `key` (SHA-256 of its IDX bytes). */
+function checkSha256(arr: IdxArray, key: FileKey, path: string): void {
+  const want = FASHION_MNIST_FILES[key].sha256;
+  const got = createHash('sha256').update(encodeIdx(arr)).digest('hex');
+  if (got !== want) {
+    throw new Error(`${path} is not the official Fashion-MNIST ${FASHION_MNIST_FILES[key].name}: SHA-256 of its IDX bytes is ${got}, expected ${want}`);
+  }
+}
+
+/** The download base URL: https, or http to the loopback interface. */
+function checkBaseUrl(base: string): string {
+  let u: URL;
+  try {
+    u = new URL(base);
+  } catch {
+    throw new TypeError(`baseUrl must be a URL, got ${JSON.stringify(base)}`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new TypeError(`baseUrl must be an https URL (plain http only to 127.0.0.1 or localhost), got ${base}`);
+  }
+  return base.endsWith('/') ? base : `${base}/`;
 }
 
 /** All four files of `dir`, or the names missing there. */
@@ -156,6 +208,7 @@ async function readDir(name: string, dir: string, paths: Record<FileKey, string>
       if (got[k].dims.join('x') !== want.join('x')) {
         throw new Error(`${paths[k]}: dimensions ${got[k].dims.join('x')}, Fashion-MNIST has ${want.join('x')}`);
       }
+      checkSha256(got[k], k, paths[k]);
     }
   }
   // 2. Both splits must be 28x28 images.
@@ -179,9 +232,9 @@ async function readDir(name: string, dir: string, paths: Record<FileKey, string>
 }
 
 /** Download one official file into `dir` (via a temporary name, so a failed download leaves nothing). */
-async function downloadFile(dir: string, key: FileKey, onProgress?: (msg: string) => void): Promise<string> {
+async function downloadFile(dir: string, key: FileKey, base: string, onProgress?: (msg: string) => void): Promise<string> {
   const { name, gzBytes } = FASHION_MNIST_FILES[key];
-  const url = `${FASHION_MNIST_URL}${name}.gz`;
+  const url = `${base}${name}.gz`;
   const dest = join(dir, `${name}.gz`);
   const tmp = `${dest}.part`;
   onProgress?.(`downloading ${url} (${(gzBytes / 1e6).toFixed(1)} MB)`);
@@ -196,12 +249,9 @@ async function downloadFile(dir: string, key: FileKey, onProgress?: (msg: string
     const why = cause ? ` (${cause.code ?? cause.message ?? String(cause)})` : '';
     throw new Error(`could not download ${url}: ${(e as Error).message}${why}`);
   }
-  if (body.length !== gzBytes) {
-    throw new Error(`download of ${url} has ${body.length} bytes, the official file has ${gzBytes}`);
-  }
   await writeFile(tmp, body);
   try {
-    await readIdx(tmp, FASHION_MNIST_FILES[key].dims.length); // check before keeping it
+    checkSha256(await readIdx(tmp, FASHION_MNIST_FILES[key].dims.length), key, url); // before keeping it
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
@@ -254,16 +304,17 @@ export async function loadFashionMnist(opts: LoadFashionMnistOptions): Promise<F
     throw new Error(`Fashion-MNIST not found; tried ${tried.join('; ')}; downloading is turned off`);
   }
   // 4. Download what the cache lacks.
+  const base = checkBaseUrl(opts.baseUrl ?? FASHION_MNIST_URL);
   await mkdir(cacheDir, { recursive: true });
   const paths: Partial<Record<FileKey, string>> = {};
   for (const k of FILE_KEYS) {
     const have = findFile(cacheDir, FASHION_MNIST_FILES[k].name);
     try {
-      paths[k] = have ?? (await downloadFile(cacheDir, k, onProgress));
+      paths[k] = have ?? (await downloadFile(cacheDir, k, base, onProgress));
     } catch (e) {
       throw new Error(
         `Fashion-MNIST not found; tried ${tried.join('; ')}; ${(e as Error).message}. ` +
-          `Put the four files from ${FASHION_MNIST_URL} in one of those folders, or pass dataDir.`,
+          `Put the four files from ${base} in one of those folders, or pass dataDir.`,
       );
     }
   }
