@@ -45,9 +45,10 @@ export function progressLine(phase: string, s: ProgressState, rate: number, widt
     const fill = Math.round(frac * n);
     return `[${'#'.repeat(fill)}${'-'.repeat(n - fill)}]`;
   };
-  const name = fitWidth(phase, PHASE);
   for (const info of forms) {
     const room = width - info.length - 4; // two spaces and the brackets
+    // The whole phase when it fits beside a full bar, else its first PHASE characters.
+    const name = fitWidth(phase, Math.max(PHASE, room - BAR));
     const padded = name.padEnd(Math.min(PHASE, Math.max(name.length, room - BAR)));
     const n = Math.min(BAR, room - padded.length);
     if (n >= MIN_BAR) return `${padded} ${bar(n)} ${info}`;

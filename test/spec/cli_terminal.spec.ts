@@ -55,6 +55,9 @@ describe('progress lines', () => {
     const at80 = progressLine('distilled', s, 1234.4, 79);
     expect(at80).toContain('epoch 3/10 step 120/468 loss 0.5000 1234 img/s');
     expect(at80.length).toBeLessThanOrEqual(79);
+    const long = 'search smoothing=0.1 [seed 3 of 5]';
+    expect(progressLine(long, s, 1234.4, 119)).toContain(long);
+    expect(progressLine(long, s, 1234.4, 79)).toContain('search smoothing=0.1 …');
     const narrow = progressLine('distilled', s, 1234.4, 39);
     expect(narrow).toContain('e3/10 120/468 0.5000 1234/s');
     expect(narrow.length).toBeLessThanOrEqual(39);
