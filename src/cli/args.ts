@@ -26,7 +26,8 @@ export interface DistillOptions {
   valPerClass?: number;
   method: Method;
   mode: Mode;
-  teacher?: string;
+  /** --teacher: the file of each seed, in seed order (one file for one seed). */
+  teachers?: string[];
   teacherWeights: [number, number];
   temperature?: number;
   alpha?: number;
@@ -35,11 +36,17 @@ export interface DistillOptions {
   seed: number;
   seeds: number;
   epochs: number;
-  /** undefined: about 40,000 training images' worth (40 epochs of 1,000 labelled images), 3 to 40 epochs. */
+  /** undefined: about 100,000 training images' worth (100 epochs of 1,000 labelled images), at least 3. */
   teacherEpochs?: number;
   searchEpochs?: number;
+  /** The teacher's batch (and inference batches). */
   batchSize: number;
+  /** Rows per step of the MLP arms: labelled rows (cross-entropy) and transfer rows (the teacher's soft targets). */
+  labelledBatch: number;
+  transferBatch: number;
+  /** Peak (cosine) learning rates of the MLP arms and of the teacher. */
   lr: number;
+  teacherLr: number;
   backend?: BackendChoice;
   limitUnlabelled?: number;
   limitTest?: number;
@@ -97,7 +104,10 @@ const DISTILL_FLAGS: Record<string, FlagSpec> = {
   '--teacher-epochs': { kind: 'int', key: 'teacherEpochs', min: 1, max: 10000 },
   '--search-epochs': { kind: 'int', key: 'searchEpochs', min: 0, max: 10000 },
   '--batch-size': { kind: 'int', key: 'batchSize', min: 1, max: 65536 },
+  '--labelled-batch': { kind: 'int', key: 'labelledBatch', min: 1, max: 65536 },
+  '--transfer-batch': { kind: 'int', key: 'transferBatch', min: 1, max: 65536 },
   '--lr': { kind: 'number', key: 'lr', min: 0, minExclusive: true, max: 10 },
+  '--teacher-lr': { kind: 'number', key: 'teacherLr', min: 0, minExclusive: true, max: 10 },
   '--backend': { kind: 'choice', key: 'backend', choices: BACKENDS },
   '--limit-unlabelled': { kind: 'int', key: 'limitUnlabelled', min: 0 },
   '--limit-test': { kind: 'int', key: 'limitTest', min: 1 },
@@ -119,11 +129,33 @@ export const DISTILL_DEFAULTS = {
   studentHidden: 32,
   seed: 1,
   seeds: 1,
-  epochs: 12,
-  teacherImages: 40000,
+  epochs: 50,
+  teacherImages: 100000,
   batchSize: 64,
-  lr: 1e-3,
+  labelledBatch: 32,
+  transferBatch: 128,
+  lr: 2e-3,
+  teacherLr: 1e-3,
 } as const;
+
+/**
+ * --teacher with --seeds N: one file per seed, as a comma list of N files or a pattern with
+ * `{seed}`; one file shared by several seeds is refused (it was trained on labels that are
+ * validation or unlabelled images for the other seeds).
+ */
+function teacherFiles(raw: string, seed: number, seeds: number): string[] {
+  if (raw.includes('{seed}')) return Array.from({ length: seeds }, (_, k) => raw.split('{seed}').join(String(seed + k)));
+  const files = raw.split(',');
+  if (files.some((f) => f === '')) throw new UsageError(`--teacher has an empty file name in '${raw}'`);
+  if (files.length === seeds) return files;
+  if (files.length === 1) {
+    throw new UsageError(
+      `--teacher ${raw} with --seeds ${seeds}: one teacher for every seed has seen labels that are validation or unlabelled ` +
+        `images for the other seeds; give one file per seed (a comma list of ${seeds} files, or a pattern with {seed})`,
+    );
+  }
+  throw new UsageError(`--teacher lists ${files.length} files for --seeds ${seeds}; give exactly one per seed`);
+}
 
 function parseValue(flag: string, spec: FlagSpec, raw: string): unknown {
   const range = (v: number, what: string): number => {
@@ -224,6 +256,8 @@ export function parseDistill(argv: readonly string[]): DistillOptions {
   if (mode !== 'offline' && method !== 'kd') {
     throw new UsageError(`--mode ${mode} works with --method kd only (got --method ${method})`);
   }
+  const seed = (v.seed as number | undefined) ?? DISTILL_DEFAULTS.seed;
+  const seeds = (v.seeds as number | undefined) ?? DISTILL_DEFAULTS.seeds;
   if (mode === 'online' && v.teacher !== undefined) {
     throw new UsageError('--teacher cannot be used with --mode online (the teacher is trained together with the student)');
   }
@@ -235,19 +269,22 @@ export function parseDistill(argv: readonly string[]): DistillOptions {
     valPerClass: v.valPerClass as number | undefined,
     method,
     mode,
-    teacher: v.teacher as string | undefined,
+    teachers: v.teacher === undefined ? undefined : teacherFiles(v.teacher as string, seed, seeds),
     teacherWeights: (v.teacherWeights as [number, number] | undefined) ?? [0.5, 0.5],
     temperature: v.temperature as number | undefined,
     alpha: v.alpha as number | undefined,
     featureWeight: v.featureWeight as number | undefined,
     studentHidden: (v.studentHidden as number | undefined) ?? DISTILL_DEFAULTS.studentHidden,
-    seed: (v.seed as number | undefined) ?? DISTILL_DEFAULTS.seed,
-    seeds: (v.seeds as number | undefined) ?? DISTILL_DEFAULTS.seeds,
+    seed,
+    seeds,
     epochs: (v.epochs as number | undefined) ?? DISTILL_DEFAULTS.epochs,
     teacherEpochs: v.teacherEpochs as number | undefined,
     searchEpochs: v.searchEpochs as number | undefined,
     batchSize: (v.batchSize as number | undefined) ?? DISTILL_DEFAULTS.batchSize,
+    labelledBatch: (v.labelledBatch as number | undefined) ?? DISTILL_DEFAULTS.labelledBatch,
+    transferBatch: (v.transferBatch as number | undefined) ?? DISTILL_DEFAULTS.transferBatch,
     lr: (v.lr as number | undefined) ?? DISTILL_DEFAULTS.lr,
+    teacherLr: (v.teacherLr as number | undefined) ?? DISTILL_DEFAULTS.teacherLr,
     backend: v.backend as BackendChoice | undefined,
     limitUnlabelled: v.limitUnlabelled as number | undefined,
     limitTest: v.limitTest as number | undefined,
@@ -323,19 +360,24 @@ Data:
 Method:
   --method kd|hint|sp|multi-teacher   (default kd)
   --mode offline|online|self          (default offline: frozen teacher)
-  --teacher FILE              load the teacher (a model file from a previous run) instead of training it
+  --teacher FILE              load the teacher (a model file from a previous run) instead of training it;
+                              with --seeds N, one per seed: F1,...,FN or a pattern such as
+                              kd-out/teacher-seed{seed}.json
   --teacher-weights W1,W2     multi-teacher weights of the CNN and the MLP teacher (default 0.5,0.5)
   --temperature T, --alpha A  fix T and alpha (default: chosen on the validation split)
   --feature-weight W          weight of the hint / SP feature term
   --student-hidden N          hidden width of the MLP student (default 32)
-Training:
-  --epochs N                  epochs of every student arm (default ${DISTILL_DEFAULTS.epochs})
-  --teacher-epochs N          epochs of the teacher over the labelled images (default: 40,000 images'
-                              worth, between 3 and 40 epochs: 40 with 1,000 labelled images)
+Training (Adam, cosine learning rate to 0, the last epoch's weights kept):
+  --epochs N                  epochs (passes over the transfer set) of every MLP arm (default ${DISTILL_DEFAULTS.epochs})
+  --teacher-epochs N          epochs of the teacher over the labelled images (default: ${DISTILL_DEFAULTS.teacherImages.toLocaleString('en-US')}
+                              images' worth, at least 3: 100 with 1,000 labelled images)
   --search-epochs N           epochs per T/alpha candidate (default --epochs: the best candidate is
                               the distilled run; fewer = a cheaper, rougher search; 0 = no search)
-  --batch-size N              (default ${DISTILL_DEFAULTS.batchSize})
-  --lr X                      Adam learning rate (default ${DISTILL_DEFAULTS.lr})
+  --batch-size N              the teacher's batch (default ${DISTILL_DEFAULTS.batchSize})
+  --labelled-batch N          labelled rows per MLP step, cross-entropy (default ${DISTILL_DEFAULTS.labelledBatch})
+  --transfer-batch N          transfer rows per distillation step, soft targets (default ${DISTILL_DEFAULTS.transferBatch})
+  --lr X                      peak learning rate of the MLP arms (default ${DISTILL_DEFAULTS.lr})
+  --teacher-lr X              peak learning rate of the teacher (default ${DISTILL_DEFAULTS.teacherLr})
   --seed N, --seeds N         first seed (default ${DISTILL_DEFAULTS.seed}) and number of seeds (mean and spread)
   --backend cpu|native|webgpu (default: native when the addon loads, else cpu)
 Output:

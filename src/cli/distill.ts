@@ -4,17 +4,18 @@
  *
  *   1. Split the training images: a stratified validation split (never the test set), then
  *      --labels-per-class labelled images; the rest are unlabelled. Transfer set = labelled + unlabelled.
- *   2. teacher     CNN trained on the labelled images (CE), or loaded with --teacher.
- *   3. student     MLP 784-h-10 on the labelled images alone (CE).
- *   4. distilled   the same MLP (same initial weights, same labelled batches): every step one batch
- *                  of labelled images and one batch of the transfer set, one hintonLoss over both
- *                  with label -100 (ignored) on the transfer rows:
- *                    alpha * T^2 * KL(teacher || student) on all rows + (1 - alpha) * CE on the labelled.
+ *   2. teacher     CNN trained on the labelled images (CE), or loaded with --teacher (one per seed).
+ *   3. student     MLP 784-h-10 on the labelled images alone (CE on --labelled-batch rows per step).
+ *   4. distilled   the same MLP (same initial weights, same labelled batches): every step also
+ *                  takes --transfer-batch rows of the transfer set:
+ *                    alpha * T^2 * KL(teacher || student) on the transfer rows
+ *                    + (1 - alpha) * CE on the labelled rows.
  *                  hint / sp add a feature term; multi-teacher mixes two teachers' soft targets.
  *   5. control     the same MLP with label smoothing and no teacher.
  *
- * The three MLP arms get the same budget: --epochs epochs of ceil(|transfer set| / batch) steps,
- * each keeping its best-validation checkpoint. T and alpha come from a small grid on validation.
+ * The three MLP arms get the same budget: --epochs passes over the transfer set
+ * (ceil(|transfer set| / --transfer-batch) steps each), a cosine learning rate to 0, and the last
+ * epoch kept. T and alpha come from a small grid on validation.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -34,8 +35,8 @@ import {
 } from './report.js';
 import { Cycler, type FitResult, type Split, accuracy, evaluate, fit, makeInput, predict } from './train.js';
 
-const T_GRID = [2, 4, 8];
-const ALPHA_GRID = [0.5, 0.9];
+const T_GRID = [1, 2, 4];
+const ALPHA_GRID = [0.5, 1];
 const SMOOTHING_GRID = [0.1, 0.3];
 const DEFAULT_T = 4;
 const DEFAULT_ALPHA = 0.9;
@@ -74,7 +75,8 @@ interface Ctx {
   io: Io;
   data: FashionMnist;
   outDir: string;
-  loadedTeacher: Built | null;
+  /** --teacher: one loaded network per seed. */
+  loadedTeachers: Built[] | null;
 }
 
 const fmtPct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -147,11 +149,13 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   );
   Object.assign(chosen, { labelled: labIdx.length, unlabelled: unlabIdx.length, validation: valIdx.length, test: nTest });
 
-  const teacherEpochs = o.teacherEpochs ?? Math.min(40, Math.max(3, Math.round(DISTILL_DEFAULTS.teacherImages / labIdx.length)));
+  const teacherEpochs = o.teacherEpochs ?? Math.max(3, Math.round(DISTILL_DEFAULTS.teacherImages / labIdx.length));
   chosen.teacherEpochs = teacherEpochs;
   const labelOf = (idx: Int32Array) => Int32Array.from(idx, (i) => train.labels[i]);
+  const LB = o.labelledBatch;
+  const TB = o.transferBatch;
   const labStepsPerEpoch = Math.ceil(labIdx.length / B);
-  const mlpStepsPerEpoch = Math.ceil(transferIdx.length / B);
+  const mlpStepsPerEpoch = Math.ceil(transferIdx.length / TB);
   const runs: RunRecord[] = [];
   const fileName = (name: string) => (o.seeds > 1 ? `${name}-seed${seed}.json` : `${name}.json`);
 
@@ -165,7 +169,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       arch: describeArch(built.arch),
       params: built.model.numParameters(),
       testAccuracy: t.acc,
-      validationAccuracy: r ? r.bestVal : await evaluate(built, train, valIdx),
+      validationAccuracy: r ? r.val : await evaluate(built, train, valIdx),
       trainSeconds: r ? r.seconds : 0,
       epochs: r ? r.epochs : 0,
       bestEpoch: r ? r.bestEpoch : 0,
@@ -177,13 +181,13 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       ...extra,
     };
     runs.push(rec);
-    info(`${name}${tag}: test ${fmtPct(t.acc)} (best validation ${fmtPct(rec.validationAccuracy)} at epoch ${rec.bestEpoch}), ${rec.trainSeconds.toFixed(1)} s`);
+    info(`${name}${tag}: test ${fmtPct(t.acc)} (validation ${fmtPct(rec.validationAccuracy)}), ${rec.trainSeconds.toFixed(1)} s`);
     return rec;
   };
 
   // Labelled-only batches (same stream for every arm that uses `seed`).
-  const ceStep = (built: Built, cyc: Cycler, smoothing = 0) => () => {
-    const idx = cyc.next(B);
+  const ceStep = (built: Built, cyc: Cycler, smoothing = 0, batch = LB) => () => {
+    const idx = cyc.next(batch);
     const x = makeInput(train.images, idx, built.inputShape);
     const y = tensor(labelOf(idx), [idx.length], { dtype: 'int32' });
     const loss = losses.crossEntropy(built.model.forward(x), y, smoothing ? { labelSmoothing: smoothing } : {});
@@ -191,19 +195,20 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   };
   const progress = (phase: string) => new Progress(io, phase + tag, o.progress);
   const fitArgs = { val: train, valIdx, lr: o.lr };
+  const teacherFit = { val: train, valIdx, lr: o.teacherLr };
   const mlpSeed = seed * 1000 + 17;
 
   // 2. Teacher (offline and self modes).
   let teacher: Built | null = null;
   if (o.mode !== 'online') {
-    if (ctx.loadedTeacher) {
-      teacher = ctx.loadedTeacher;
-      await record('teacher', teacher, null, { loadedFrom: o.teacher });
+    if (ctx.loadedTeachers) {
+      teacher = ctx.loadedTeachers[seedIndex];
+      await record('teacher', teacher, null, { loadedFrom: o.teachers![seedIndex] });
     } else {
       teacher = buildModel(TEACHER_ARCH, seed * 1000 + 1);
       const r = await fit({
-        ...fitArgs, phase: 'teacher', tracked: [{ name: 'teacher', built: teacher }], epochs: teacherEpochs,
-        stepsPerEpoch: labStepsPerEpoch, step: ceStep(teacher, new Cycler(labIdx, seed + 11)), progress: progress('teacher'),
+        ...teacherFit, phase: 'teacher', tracked: [{ name: 'teacher', built: teacher }], epochs: teacherEpochs,
+        stepsPerEpoch: labStepsPerEpoch, step: ceStep(teacher, new Cycler(labIdx, seed + 11), 0, B), progress: progress('teacher'),
       });
       await record('teacher', teacher, r[0]);
     }
@@ -220,25 +225,28 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     const t0 = performance.now();
     const needFeatures = o.method === 'hint' || o.method === 'sp';
     const p = await predict(teacher, train.images, transferIdx, 500, needFeatures);
-    tLogits = checkTeacherOutputs(p.logits, 'soft targets', transferIdx, CLASSES, o.teacher);
-    tFeatures = p.features && checkTeacherOutputs(p.features, 'features', transferIdx, teacher.featureDim, o.teacher);
+    const file = o.teachers?.[seedIndex];
+    tLogits = checkTeacherOutputs(p.logits, 'soft targets', transferIdx, CLASSES, file);
+    tFeatures = p.features && checkTeacherOutputs(p.features, 'features', transferIdx, teacher.featureDim, file);
     info(`teacher${tag}: soft targets on ${transferIdx.length} transfer images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   if (o.method === 'multi-teacher') {
     const t2 = buildModel(SECOND_TEACHER_ARCH, seed * 1000 + 2);
     const r = await fit({
-      ...fitArgs, phase: 'teacher2', tracked: [{ name: 'teacher2', built: t2 }], epochs: teacherEpochs * 3,
-      stepsPerEpoch: labStepsPerEpoch, step: ceStep(t2, new Cycler(labIdx, seed + 12)), progress: progress('teacher2'),
+      ...teacherFit, phase: 'teacher2', tracked: [{ name: 'teacher2', built: t2 }], epochs: teacherEpochs,
+      stepsPerEpoch: labStepsPerEpoch, step: ceStep(t2, new Cycler(labIdx, seed + 12), 0, B), progress: progress('teacher2'),
     });
     await record('teacher2', t2, r[0]);
     t2Logits = checkTeacherOutputs((await predict(t2, train.images, transferIdx)).logits, 'soft targets', transferIdx, CLASSES, undefined, 'teacher2');
     chosen.teacherWeights = o.teacherWeights;
   }
 
-  // 4. The distillation step of the offline methods: a labelled batch + a transfer batch.
+  // 4. The distillation steps. Online: a labelled batch + a transfer batch through one hintonLoss
+  //    (label -100 on the transfer rows). Offline and self: the soft-target term on the transfer
+  //    rows alone, cross-entropy on a smaller labelled slice.
   const mixedBatch = (inputShape: number[], lab: Cycler, tr: Cycler) => {
-    const L = lab.next(B);
-    const U = tr.next(B);
+    const L = lab.next(LB);
+    const U = tr.next(TB);
     const rows = new Int32Array(L.length + U.length);
     rows.set(L);
     rows.set(U, L.length);
@@ -258,23 +266,30 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     const tr = new Cycler(transferIdx, seed + 22);
     const regressor = o.method === 'hint' ? buildRegressor(built.featureDim, teacher!.featureDim, mlpSeed + 5) : null;
     const step = () => {
-      const { rows, x, y } = mixedBatch(built.inputShape, lab, tr);
-      const t = softTargets(tLogits!, rows, CLASSES);
-      let loss: Tensor;
+      const U = tr.next(TB);
+      const x = makeInput(train.images, U, built.inputShape);
+      const t = softTargets(tLogits!, U, CLASSES);
+      let soft: Tensor;
+      let extra: Tensor | null = null;
       if (o.method === 'multi-teacher') {
-        const t2 = softTargets(t2Logits!, rows, CLASSES);
-        const s = built.model.forward(x);
-        const soft = losses.multiTeacherKdLoss(s, [t, t2], { weights: o.teacherWeights, temperature: T });
-        loss = soft.mul(alpha).add(losses.crossEntropy(s, y).mul(1 - alpha));
+        soft = losses.multiTeacherKdLoss(built.model.forward(x), [t, softTargets(t2Logits!, U, CLASSES)], { weights: o.teacherWeights, temperature: T });
       } else if (o.method === 'hint' || o.method === 'sp') {
         const { out, feature } = built.model.forwardWithFeature(x, built.featureIndex);
-        const tf = softTargets(tFeatures!, rows, teacher!.featureDim);
-        const extra = o.method === 'hint' ? losses.hintLoss(regressor!.forward(feature), tf) : losses.similarityLoss(feature, tf);
-        loss = losses.hintonLoss(out, t, y, { temperature: T, alpha }).add(extra.mul(featureWeight));
+        const tf = softTargets(tFeatures!, U, teacher!.featureDim);
+        soft = losses.kdLoss(out, t, { temperature: T });
+        extra = (o.method === 'hint' ? losses.hintLoss(regressor!.forward(feature), tf) : losses.similarityLoss(feature, tf)).mul(featureWeight);
       } else {
-        loss = losses.hintonLoss(built.model.forward(x), t, y, { temperature: T, alpha });
+        soft = losses.kdLoss(built.model.forward(x), t, { temperature: T });
       }
-      return { loss, images: rows.length };
+      let loss = soft;
+      let images = U.length;
+      if (alpha < 1) {
+        const ce = ceStep(built, lab)();
+        loss = soft.mul(alpha).add(ce.loss.mul(1 - alpha));
+        images += ce.images;
+      }
+      if (extra) loss = loss.add(extra);
+      return { loss, images };
     };
     return fit({
       ...fitArgs, phase, tracked: [{ name: 'distilled', built, extra: regressor ? [regressor] : [] }],
@@ -302,8 +317,8 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
         manualSeed(seed);
         const built = buildModel(studentArch(o.studentHidden), mlpSeed);
         const [r] = await distillArm(built, t, a, mlpStepsPerEpoch, searchEpochs, `search T=${t} alpha=${a}`);
-        grid.push({ temperature: t, alpha: a, validationAccuracy: r.bestVal });
-        if (reuse && (!bestDistilled || r.bestVal > bestDistilled.r.bestVal)) bestDistilled = { built, r };
+        grid.push({ temperature: t, alpha: a, validationAccuracy: r.val });
+        if (reuse && (!bestDistilled || r.val > bestDistilled.r.val)) bestDistilled = { built, r };
       }
     }
     const best = grid.reduce((p, c) => (c.validationAccuracy > p.validationAccuracy ? c : p));
@@ -320,8 +335,8 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
         ...fitArgs, phase: `search smoothing=${ls}`, tracked: [{ name: 'control', built }], epochs: searchEpochs,
         stepsPerEpoch: mlpStepsPerEpoch, step: ceStep(built, new Cycler(labIdx, seed + 21), ls), progress: progress(`search smoothing=${ls}`),
       });
-      lsGrid.push({ labelSmoothing: ls, validationAccuracy: r.bestVal });
-      if (reuse && (!bestControl || r.bestVal > bestControl.r.bestVal)) bestControl = { built, r };
+      lsGrid.push({ labelSmoothing: ls, validationAccuracy: r.val });
+      if (reuse && (!bestControl || r.val > bestControl.r.val)) bestControl = { built, r };
     }
     smoothing = lsGrid.reduce((p, c) => (c.validationAccuracy > p.validationAccuracy ? c : p)).labelSmoothing;
     (chosen.search as Record<string, unknown>).labelSmoothingGrid = lsGrid;
@@ -403,7 +418,6 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   if (tAcc !== undefined && sAcc !== undefined && tAcc - sAcc > 1e-9) {
     for (const r of runs) if (r.name === 'distilled' || r.name === 'control') r.gapClosed = (r.testAccuracy - sAcc) / (tAcc - sAcc);
   }
-  void seedIndex;
   return { runs, chosen, notes };
 }
 
@@ -419,13 +433,13 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     },
   });
   const backend = await selectBackend(o.backend, io);
-  let loadedTeacher: Built | null = null;
-  if (o.teacher !== undefined) {
-    loadedTeacher = loadModel(o.teacher).built;
-    if ((o.method === 'hint' || o.method === 'sp') && loadedTeacher.arch.kind === 'mlp' && loadedTeacher.arch.hidden.length === 0) {
-      throw new Error(`teacher file ${o.teacher}: a model without a hidden layer has no features for --method ${o.method}`);
+  const loadedTeachers = o.teachers?.map((f) => {
+    const t = loadModel(f).built;
+    if ((o.method === 'hint' || o.method === 'sp') && t.arch.kind === 'mlp' && t.arch.hidden.length === 0) {
+      throw new Error(`teacher file ${f}: a model without a hidden layer has no features for --method ${o.method}`);
     }
-  }
+    return t;
+  }) ?? null;
   try {
     await mkdir(outDir, { recursive: true });
   } catch (e) {
@@ -437,7 +451,7 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
         `${o.labelsPerClass === null ? 'all' : o.labelsPerClass} labels per class, seeds ${o.seed}..${o.seed + o.seeds - 1}\n`,
     );
   }
-  const ctx: Ctx = { o, io, data, outDir, loadedTeacher };
+  const ctx: Ctx = { o, io, data, outDir, loadedTeachers };
   const runs: RunRecord[] = [];
   const perSeed: Record<string, unknown>[] = [];
   const notes: string[] = [];
@@ -462,7 +476,11 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     epochs: o.epochs,
     teacherEpochs: o.teacherEpochs ?? 'auto',
     batchSize: o.batchSize,
+    labelledBatch: o.labelledBatch,
+    transferBatch: o.transferBatch,
     lr: o.lr,
+    teacherLr: o.teacherLr,
+    schedule: 'cosine to 0, last epoch kept',
     limitUnlabelled: o.limitUnlabelled ?? null,
     limitTest: o.limitTest ?? null,
     wallSeconds,

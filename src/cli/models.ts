@@ -2,7 +2,8 @@
  * The networks of the distillation demo, built from a small JSON-able description (so a model
  * file can be rebuilt by `kd-kernels eval`):
  *
- *   cnn   the teacher: conv3x3(32)-ReLU-maxpool2, conv3x3(64)-ReLU-maxpool2, dropout, fc128-ReLU, fc10
+ *   cnn   the teacher: conv3x3(32)-ReLU-maxpool2, conv3x3(64)-ReLU-maxpool2, dropout, fc128-ReLU,
+ *         dropout (headDropout; absent in older files), fc10
  *   mlp   784-h1-...-10 with ReLU (the student is 784-32-10; the second multi-teacher teacher is 784-256-10)
  *
  * Every model also names its "feature" layer: the output of its last hidden ReLU (fc128 of the CNN,
@@ -11,13 +12,13 @@
 import { nn } from '../index.js';
 
 export type Arch =
-  | { kind: 'cnn'; channels: [number, number]; hidden: number; dropout: number }
+  | { kind: 'cnn'; channels: [number, number]; hidden: number; dropout: number; headDropout?: number }
   | { kind: 'mlp'; hidden: number[]; dropout: number };
 
 export const CLASSES = 10;
 export const IMAGE_DIM = 784;
 
-export const TEACHER_ARCH: Arch = { kind: 'cnn', channels: [32, 64], hidden: 128, dropout: 0.25 };
+export const TEACHER_ARCH: Arch = { kind: 'cnn', channels: [32, 64], hidden: 128, dropout: 0.25, headDropout: 0.5 };
 export const SECOND_TEACHER_ARCH: Arch = { kind: 'mlp', hidden: [256], dropout: 0.2 };
 export function studentArch(hidden: number): Arch {
   return { kind: 'mlp', hidden: [hidden], dropout: 0 };
@@ -70,7 +71,7 @@ export function checkArch(a: unknown): Arch {
   const posInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 65536;
   const prob = (v: unknown) => typeof v === 'number' && v >= 0 && v < 1;
   let arch: Arch | null = null;
-  if (o && o.kind === 'cnn' && Array.isArray(o.channels) && o.channels.length === 2 && o.channels.every(posInt) && posInt(o.hidden) && prob(o.dropout)) {
+  if (o && o.kind === 'cnn' && Array.isArray(o.channels) && o.channels.length === 2 && o.channels.every(posInt) && posInt(o.hidden) && prob(o.dropout) && (o.headDropout === undefined || prob(o.headDropout))) {
     arch = a as Arch;
   } else if (o && o.kind === 'mlp' && Array.isArray(o.hidden) && o.hidden.every(posInt) && prob(o.dropout)) arch = a as Arch;
   if (!arch) throw new Error(`unknown model architecture ${JSON.stringify(a)}`);
@@ -100,6 +101,7 @@ export function buildModel(arch: Arch, seed?: number): Built {
       new nn.Dropout(arch.dropout),
       new nn.Linear(c2 * 7 * 7, arch.hidden, { seed: s() }),
       new nn.ReLU(),
+      ...(arch.headDropout ? [new nn.Dropout(arch.headDropout)] : []),
       new nn.Linear(arch.hidden, CLASSES, { seed: s() }),
     ];
     return { arch, model: new nn.Sequential(...layers), inputShape: [1, 28, 28], featureIndex: 9, featureDim: arch.hidden };

@@ -2,12 +2,13 @@
  * The CLI's training loop (src/cli/train.ts fit): the epoch's loss on every backend, with no
  * readback per step on webgpu: the number of readbacks of an epoch does not grow with its steps
  * (counted by the backend's `stats.reads`), and the loss it reports is the mean of the steps'.
+ * The learning rate follows a cosine from its peak to 0, and the last epoch's weights are kept.
  */
 import { expect, it } from 'vitest';
 import { getBackend, losses, manualSeed, tensor } from '../../src/index.js';
 import { buildModel, studentArch } from '../../src/cli/models.js';
 import { Progress, type Io } from '../../src/cli/progress.js';
-import { Cycler, type Split, fit, makeInput } from '../../src/cli/train.js';
+import { Cycler, type Split, cosineLr, evaluate, fit, makeInput } from '../../src/cli/train.js';
 import { describeEachBackend } from '../harness/backends.js';
 
 /** 40 random images of 784 pixels with labels 0..9. */
@@ -23,7 +24,7 @@ function toyData(): Split {
 }
 
 /** One epoch of `steps` cross-entropy steps; the readbacks it made, the step losses and the reported epoch loss. */
-async function oneEpoch(steps: number): Promise<{ reads: number; stepLosses: number[]; epochLoss: number }> {
+async function oneEpoch(steps: number, epochs = 1) {
   const data = toyData();
   manualSeed(7);
   const built = buildModel(studentArch(8), 7);
@@ -33,9 +34,10 @@ async function oneEpoch(steps: number): Promise<{ reads: number; stepLosses: num
   const io: Io = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false };
   const stats = (getBackend() as { stats?: { reads: number } }).stats;
   const before = stats?.reads ?? 0;
-  await fit({
-    phase: 'toy', tracked: [{ name: 'toy', built }], epochs: 1, stepsPerEpoch: steps, lr: 1e-3,
-    val: data, valIdx: Int32Array.from({ length: 10 }, (_, i) => i), progress: new Progress(io, 'toy', true),
+  const valIdx = Int32Array.from({ length: 10 }, (_, i) => i);
+  const [result] = await fit({
+    phase: 'toy', tracked: [{ name: 'toy', built }], epochs, stepsPerEpoch: steps, lr: 1e-3,
+    val: data, valIdx, progress: new Progress(io, 'toy', true),
     step: () => {
       const idx = cyc.next(8);
       const loss = losses.crossEntropy(built.model.forward(makeInput(data.images, idx, built.inputShape)), tensor(Int32Array.from(idx, (i) => data.labels[i]), [8], { dtype: 'int32' }));
@@ -44,7 +46,8 @@ async function oneEpoch(steps: number): Promise<{ reads: number; stepLosses: num
     },
   });
   const epochLoss = Number(/toy: epoch 1\/1 loss (\S+)/.exec(err)?.[1]);
-  return { reads: (stats?.reads ?? 0) - before, stepLosses, epochLoss };
+  const reads = (stats?.reads ?? 0) - before;
+  return { reads, stepLosses, epochLoss, result, keptVal: await evaluate(built, data, valIdx) };
 }
 
 describeEachBackend('CLI training loop: the epoch loss', ({ name }) => {
@@ -56,6 +59,14 @@ describeEachBackend('CLI training loop: the epoch loss', ({ name }) => {
       const mean = r.stepLosses.reduce((a, b) => a + b, 0) / r.stepLosses.length;
       expect(r.epochLoss).toBeCloseTo(mean, 3);
     }
+  });
+
+  it('keeps the last epoch (cosine learning rate from lr to 0)', async () => {
+    const r = await oneEpoch(4, 3);
+    expect(r.result.history).toHaveLength(3);
+    expect(r.result.val).toBe(r.result.history[2]);
+    expect(r.keptVal).toBe(r.result.val);
+    expect([cosineLr(2e-3, 0, 8), cosineLr(2e-3, 4, 8), cosineLr(2e-3, 8, 8)]).toEqual([2e-3, expect.closeTo(1e-3, 12), 0]);
   });
 
   if (name === 'webgpu') {
