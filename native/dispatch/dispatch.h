@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../kernels/kernel_list.h"
+#include "thread_pool.h"
 
 namespace kd {
 
@@ -30,5 +31,31 @@ struct KernelTable {
 const KernelTable* kernel_table(Isa isa);
 // kernel_table(active_isa()), looked up once.
 const KernelTable& active_kernels();
+
+// The dispatchers' two ways of running a kernel (dispatch/losses.cc, ops.cc):
+// fn over [0, n) in the fixed chunks [k grain, (k + 1) grain) of kd::parallel_for;
+template <class P>
+void run_range(RangeKernel<P>* fn, const P& p, int64_t n, int64_t grain) {
+  parallel_for(n, grain, [&](int64_t b, int64_t e) { fn(p, b, e); });
+}
+// the partial sums of fn over the fixed blocks [k block, (k + 1) block) of [0, n), `chunk` blocks
+// per task, added in block order: the same double for any thread count.
+template <class P>
+double run_sum(RangeSumKernel<P>* fn, const P& p, int64_t n, int64_t block, int64_t chunk) {
+  const int64_t blocks = (n + block - 1) / block;
+  double local[256];  // up to 256 blocks without a heap allocation
+  std::vector<double> heap;
+  double* partial = local;
+  if (blocks > 256) {
+    heap.resize(static_cast<size_t>(blocks));
+    partial = heap.data();
+  }
+  parallel_for(blocks, chunk, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) partial[b] = fn(p, b * block, b * block + block < n ? b * block + block : n);
+  });
+  double sum = 0;
+  for (int64_t b = 0; b < blocks; ++b) sum += partial[b];
+  return sum;
+}
 
 }  // namespace kd

@@ -2,9 +2,6 @@
 #include "ops.h"
 
 #include <cstring>
-#include <vector>
-
-#include "thread_pool.h"
 
 namespace kd {
 
@@ -16,12 +13,6 @@ int64_t elem_grain(int64_t n) {
   int64_t g = (n + 4 * t - 1) / (4 * t);
   if (g < 32768) g = 32768;
   return (g + 63) / 64 * 64;
-}
-
-// A range kernel over [0, n) in chunks of grain.
-template <class P>
-void over(RangeKernel<P>* fn, const P& p, int64_t n, int64_t grain) {
-  parallel_for(n, grain, [&](int64_t b, int64_t e) { fn(p, b, e); });
 }
 
 }  // namespace
@@ -57,11 +48,11 @@ void gemm(const GemmParams& p) {
   }
 }
 
-void conv2d(const Conv2dParams& p) { over(active_kernels().conv2d_forward, p, p.s.n, 1); }
+void conv2d(const Conv2dParams& p) { run_range(active_kernels().conv2d_forward, p, p.s.n, 1); }
 
 void conv2d_backward(const Conv2dBackwardParams& p) {
   const KernelTable& T = active_kernels();
-  if (p.dx) over(T.conv2d_backward_input, p, p.s.n, 1);
+  if (p.dx) run_range(T.conv2d_backward_input, p, p.s.n, 1);
   if (p.dw) {
     if (p.s.n == 0) {
       const int64_t wLen = p.s.c_out * (p.s.c_in / p.s.groups) * p.s.kh * p.s.kw;
@@ -71,18 +62,18 @@ void conv2d_backward(const Conv2dBackwardParams& p) {
       const int64_t t = num_threads();
       int64_t grain = (p.s.c_out + t - 1) / t;
       if (grain < 1) grain = 1;
-      over(T.conv2d_backward_weight, p, p.s.c_out, grain);
+      run_range(T.conv2d_backward_weight, p, p.s.c_out, grain);
     }
   }
-  if (p.dbias) over(T.conv2d_backward_bias, p, p.s.c_out, 16);
+  if (p.dbias) run_range(T.conv2d_backward_bias, p, p.s.c_out, 16);
 }
 
 void maxpool2d(const MaxPool2dParams& p) {
-  over(active_kernels().maxpool2d_forward, p, p.s.n * p.s.c, row_grain(p.s.h * p.s.w * 4));
+  run_range(active_kernels().maxpool2d_forward, p, p.s.n * p.s.c, row_grain(p.s.h * p.s.w * 4));
 }
 
 void maxpool2d_backward(const MaxPool2dBackwardParams& p) {
-  over(active_kernels().maxpool2d_backward, p, p.s.n * p.s.c, row_grain(p.s.h * p.s.w * 4));
+  run_range(active_kernels().maxpool2d_backward, p, p.s.n * p.s.c, row_grain(p.s.h * p.s.w * 4));
 }
 
 void binary(const BinaryParams& p) {
@@ -109,9 +100,9 @@ void binary(const BinaryParams& p) {
   }
 }
 
-void unary(const UnaryParams& p) { over(active_kernels().unary, p, p.size, elem_grain(p.size)); }
-void affine(const AffineParams& p) { over(active_kernels().affine, p, p.size, elem_grain(p.size)); }
-void add_inplace(const AddInPlaceParams& p) { over(active_kernels().add_inplace, p, p.size, elem_grain(p.size)); }
+void unary(const UnaryParams& p) { run_range(active_kernels().unary, p, p.size, elem_grain(p.size)); }
+void affine(const AffineParams& p) { run_range(active_kernels().affine, p, p.size, elem_grain(p.size)); }
+void add_inplace(const AddInPlaceParams& p) { run_range(active_kernels().add_inplace, p, p.size, elem_grain(p.size)); }
 
 void sum(const SumParams& p, int axis) {
   const KernelTable& T = active_kernels();
@@ -119,46 +110,29 @@ void sum(const SumParams& p, int axis) {
   if (axis == 0) {
     int64_t g = elem_grain(rows * cols) / (rows > 0 ? rows : 1);
     g = g < 64 ? 64 : (g + 63) / 64 * 64;
-    over(T.sum_rows, p, cols, g);
+    run_range(T.sum_rows, p, cols, g);
   } else if (axis == 1) {
-    over(T.sum_cols, p, rows, row_grain(cols * 4));
+    run_range(T.sum_cols, p, rows, row_grain(cols * 4));
   } else {
-    // Fixed blocks, partials added in block order: the same sum for any thread count.
-    const int64_t size = rows * cols, blocks = (size + kSumBlock - 1) / kSumBlock;
-    // Up to 256 blocks (16 Mi elements) without a heap allocation.
-    double local[256];
-    std::vector<double> heap;
-    double* partial = local;
-    if (blocks > 256) {
-      heap.resize(static_cast<size_t>(blocks));
-      partial = heap.data();
-    }
-    parallel_for(blocks, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) {
-        const int64_t lo = i * kSumBlock, hi = lo + kSumBlock < size ? lo + kSumBlock : size;
-        partial[i] = T.sum_all(p, lo, hi);
-      }
-    });
-    double total = 0;
-    for (int64_t i = 0; i < blocks; i++) total += partial[i];
+    const double total = run_sum(T.sum_all, p, rows * cols, kSumBlock, 1);
     p.out[0] = static_cast<float>(total * p.scale);
   }
 }
 
-void softmax(const SoftmaxParams& p) { over(active_kernels().softmax, p, p.rows, row_grain(p.cols * 8)); }
+void softmax(const SoftmaxParams& p) { run_range(active_kernels().softmax, p, p.rows, row_grain(p.cols * 8)); }
 
 void softmax_backward(const SoftmaxBackwardParams& p) {
-  over(active_kernels().softmax_backward, p, p.rows, row_grain(p.cols * 12));
+  run_range(active_kernels().softmax_backward, p, p.rows, row_grain(p.cols * 12));
 }
 
 void transpose(const TransposeParams& p) {
   int64_t g = elem_grain(p.rows * p.cols) / (p.cols > 0 ? p.cols : 1);
   g = g < 32 ? 32 : (g + 31) / 32 * 32;
-  over(active_kernels().transpose, p, p.rows, g);
+  run_range(active_kernels().transpose, p, p.rows, g);
 }
 
-void dropout(const DropoutParams& p) { over(active_kernels().dropout, p, p.size, elem_grain(p.size)); }
-void sgd(const SgdParams& p) { over(active_kernels().sgd, p, p.size, elem_grain(p.size)); }
-void adam(const AdamParams& p) { over(active_kernels().adam, p, p.size, elem_grain(p.size)); }
+void dropout(const DropoutParams& p) { run_range(active_kernels().dropout, p, p.size, elem_grain(p.size)); }
+void sgd(const SgdParams& p) { run_range(active_kernels().sgd, p, p.size, elem_grain(p.size)); }
+void adam(const AdamParams& p) { run_range(active_kernels().adam, p, p.size, elem_grain(p.size)); }
 
 }  // namespace kd
