@@ -6,8 +6,10 @@
 //   Kind    its signature: Range    void  (const Params&, int64_t begin, int64_t end)
 //                          Whole    void  (const Params&)
 //                          RangeSum double(const Params&, int64_t begin, int64_t end)  (a partial sum)
-// From it come the declarations below, the per-ISA tables (dispatch/kernel_table.cc) and the C++
-// test list (tests/kernels_test.cc). A new kernel is one line here.
+// From it come the declarations below, the per-ISA tables (dispatch/kernel_table.cc), the SIMD
+// variants' definitions (generic/instantiate.h) and the C++ test list (tests/kernel_tests.h).
+// A new kernel is one line here (and its contract, kernels, dispatcher, binding and test: see
+// native/README.md, "Adding a kernel").
 #pragma once
 #include <cstdint>
 

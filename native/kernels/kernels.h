@@ -1,10 +1,11 @@
-// kd-kernels: plain C++ kernel signatures (no N-API). One params struct per kernel.
+// kd-kernels: the loss kernels' contract (no N-API). One params struct per kernel.
 //
-// Every kernel (kernel_list.h) has one variant per ISA, named after it:
+// Every kernel (one line of kernel_list.h) has one variant per ISA, named after it:
 //   kernels/scalar/<kernel>_scalar.cc  kd_<kernel>_scalar   always compiled; the C++ reference
-//   kernels/avx2/<kernel>_avx2.cc      kd_<kernel>_avx2     x86-64, -mavx2 -mfma      (KD_HAVE_AVX2)
-//   kernels/avx512/<kernel>_avx512.cc  kd_<kernel>_avx512   x86-64, AVX-512 F/BW/DQ/VL (KD_HAVE_AVX512)
-//   kernels/neon/<kernel>_neon.cc      kd_<kernel>_neon     aarch64                   (KD_HAVE_NEON)
+//   generic/<kernel>_impl.h, instantiated by kernels/<isa>/kernels_<isa>.cc as kd_<kernel>_<isa>:
+//     avx2    x86-64, -mavx2 -mfma        (KD_HAVE_AVX2)
+//     avx512  x86-64, AVX-512 F/BW/DQ/VL  (KD_HAVE_AVX512)
+//     neon    aarch64                     (KD_HAVE_NEON)
 //
 // Row kernels take a half-open row range [r0, r1) so the caller (native/dispatch) can split the
 // rows over threads; rows are independent, so the result does not depend on the split.

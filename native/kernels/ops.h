@@ -1,8 +1,9 @@
 // kd-kernels: the training-op kernels' contract (no N-API). One params struct per kernel (shared by
 // a forward and its backward where they read the same shape), as the loss kernels in kernels.h.
 //
-// Variants, naming and ranges as for the losses (kernels.h): kd_<kernel>_<isa> in
-// kernels/<isa>/, declared from kernels/kernel_list.h. A range kernel computes the part
+// Variants, naming and ranges as for the losses (kernels.h): kd_<kernel>_scalar in kernels/scalar/,
+// the SIMD variants from generic/{gemm,conv2d,elementwise,reduce,softmax,optim,maxpool,dropout}_impl.h,
+// all declared from kernels/kernel_list.h. A range kernel computes the part
 // [begin, end) of its output named in its comment (rows, images, channels, planes or elements);
 // native/dispatch/ops.cc splits the work over the thread pool so that every output element is
 // computed by the same sequence of operations whatever the thread count.
