@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { getBackend, losses, manualSeed, tensor } from '../../src/index.js';
 import { buildModel, studentArch } from '../../src/cli/models.js';
 import { Progress, type Io } from '../../src/cli/progress.js';
-import { Cycler, type Split, cosineLr, evaluate, fit, makeInput } from '../../src/cli/train.js';
+import { Cycler, MAX_VALIDATIONS, type Split, cosineLr, evaluate, fit, makeInput } from '../../src/cli/train.js';
 import { describeEachBackend } from '../harness/backends.js';
 
 /** 40 random images of 784 pixels with labels 0..9. */
@@ -67,6 +67,14 @@ describeEachBackend('CLI training loop: the epoch loss', ({ name }) => {
     expect(r.result.val).toBe(r.result.history[2]);
     expect(r.keptVal).toBe(r.result.val);
     expect([cosineLr(2e-3, 0, 8), cosineLr(2e-3, 4, 8), cosineLr(2e-3, 8, 8)]).toEqual([2e-3, expect.closeTo(1e-3, 12), 0]);
+  });
+
+  it(`validates at most ${MAX_VALIDATIONS} times, the last epoch included`, async () => {
+    const r = await oneEpoch(1, 60); // every 3rd epoch: 3, 6, ..., 60
+    expect(r.result.history).toHaveLength(20);
+    expect(r.result.imagesSeen).toEqual(Array.from({ length: 20 }, (_, k) => 8 * 3 * (k + 1)));
+    expect(r.result.val).toBe(r.keptVal);
+    expect(r.result.bestEpoch % 3).toBe(0);
   });
 
   if (name === 'webgpu') {
