@@ -39,7 +39,7 @@ const src = join(buildRoot, 'kd-src');
 const require = createRequire(join(root, 'package.json'));
 const pkgDir = (name) => dirname(require.resolve(`${name}/package.json`));
 rmSync(join(src, 'native'), { recursive: true, force: true });
-cpSync(join(root, 'native'), join(src, 'native'), { recursive: true });
+cpSync(join(root, 'native'), join(src, 'native'), { recursive: true, preserveTimestamps: true }); // incremental rebuilds
 copyFileSync(join(root, 'CMakeLists.txt'), join(src, 'CMakeLists.txt'));
 cpSync(join(pkgDir('node-api-headers'), 'include'), join(src, 'napi', 'include'), { recursive: true });
 cpSync(pkgDir('node-addon-api'), join(src, 'napi', 'node-addon-api'), { recursive: true });
