@@ -11,10 +11,29 @@
 // rows over threads; rows are independent, so the result does not depend on the split.
 // Matrices are row-major float32 [rows, cols]; labels int32 [rows]. Outputs never alias inputs.
 // Math: see DESIGN.md and src/backends/backend.ts. T = temperature, p = softmax(x / T).
+//
+// Non-finite inputs (PyTorch's policy, every loss kernel): a NaN or +inf logit makes its row's loss
+// NaN and its gradient rows NaN; other rows are untouched. The SIMD variants find such a row with
+// one check per row (a non-finite row loss, or a fully masked row) and hand it to the scalar
+// variant, which works in double, scans the row, and also gives the exact value where float32
+// intermediates overflow (logits up to +-3e38, temperatures down to 1e-3).
 #pragma once
 #include <cstdint>
+#include <limits>
 
 namespace kd {
+
+// True when x[0, n) holds a NaN or +inf (the scalar variants' row scan).
+inline bool has_nan_or_posinf(const float* x, int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    if (!(x[j] < std::numeric_limits<float>::infinity())) return true;
+  return false;
+}
+// Fills g[0, n) with NaN (a NaN row's gradient); g may be nullptr.
+inline void fill_nan(float* g, int64_t n) {
+  if (g)
+    for (int64_t j = 0; j < n; ++j) g[j] = std::numeric_limits<float>::quiet_NaN();
+}
 
 enum class Divergence : int32_t { ForwardKL = 0, ReverseKL = 1, JSD = 2 };
 
@@ -22,8 +41,9 @@ enum class Divergence : int32_t { ForwardKL = 0, ReverseKL = 1, JSD = 2 };
 //   forward-kl  KL(p_t || p_s);  reverse-kl  KL(p_s || p_t);
 //   jsd         beta * KL(p_t || m) + (1 - beta) * KL(p_s || m),  m = beta p_t + (1 - beta) p_s.
 // grad_student = student_grad_scale * d(row_loss)/d(student) (nullptr: not written); same for teacher.
-// A teacher logit of -inf (masked class) has p_t = 0 and contributes 0 loss and 0 gradient.
-// reverse-kl with a masked class under positive student mass: row loss +inf, gradient row 0.
+// A teacher logit of -inf (masked class) has p_t = 0 and contributes 0 loss and 0 gradient, also
+// where the student logit is -inf too (0 log 0 = 0, every divergence).
+// reverse-kl with a masked class where the student logit is finite: row loss +inf, gradient row 0.
 // A fully masked teacher row (all -inf): loss 0, gradient row 0.
 struct SoftmaxKLParams {
   const float* student = nullptr;

@@ -1,7 +1,9 @@
 // The loss kernels' tests (kernel_tests.h): an ISA variant against the scalar reference, compared in
 // double. Columns 1 .. 4N+1 (two unrolled vectors, twice, plus a tail, for the ISA's vector width N),
 // 41, 1271, 32000; inputs of scale 1, 80 and 1e4 (exp overflows without max-subtraction); masked
-// (-inf) teacher entries and a fully masked row; temperatures 0.5, 1, 2.5, 4.
+// (-inf) teacher entries and a fully masked row, with the student -inf at the same classes in one
+// row (0 log 0 = 0); a NaN student logit in row 0 and a +inf teacher logit in row 2 (PyTorch's
+// policy: those rows NaN, loss and gradient); temperatures 0.5, 1, 2.5, 4.
 // KD_TEST_QUICK=1 drops 32000 columns (for qemu).
 #include <cmath>
 #include <cstdio>
@@ -36,7 +38,7 @@ bool close(const char* what, const std::string& ctx, const float* got, const flo
   for (size_t i = 0; i < n; ++i) {
     const double g = got[i], r = ref[i];
     bool ok;
-    if (std::isnan(g) || std::isnan(r)) ok = false;
+    if (std::isnan(g) || std::isnan(r)) ok = std::isnan(g) && std::isnan(r);
     else if (std::isinf(r) || std::isinf(g)) ok = g == r;
     else ok = std::fabs(g - r) <= atol + rtol * std::fabs(r);
     if (!ok) {
@@ -63,6 +65,18 @@ void mask(std::vector<float>& t, int64_t rows, int64_t cols, Rng& rng, bool on) 
       if (i == rows - 1 || rng.uniform() < 0.2) t[i * cols + j] = kNegInf;  // last row fully masked
   // keep one unmasked entry in the other rows
   for (int64_t i = 0; i + 1 < rows; ++i) t[i * cols + (i % cols)] = rng.sym(1.0);
+}
+
+// Row 1 of s masked where t is (both -inf: masked vocabulary padding on both sides).
+void mask_both(std::vector<float>& s, const std::vector<float>& t, int64_t cols) {
+  for (int64_t j = 0; j < cols; ++j)
+    if (t[cols + j] == kNegInf) s[cols + j] = kNegInf;
+}
+
+// A NaN student logit in row 0, a +inf logit in row 2 of each teacher.
+void poison(std::vector<float>& s, std::vector<std::vector<float>*> teachers, int64_t cols) {
+  s[cols / 2] = std::numeric_limits<float>::quiet_NaN();
+  for (auto* t : teachers) (*t)[2 * cols + cols - 1] = std::numeric_limits<float>::infinity();
 }
 
 // One input case of the loss tests: R rows of C columns at an input scale and temperature, with
@@ -106,16 +120,18 @@ void for_each_case(kd::Isa isa, Fn fn) {
       lc.C = C, lc.scale = scale;
       lc.rng = Rng(static_cast<uint64_t>(C * 131 + scale));
       const double temp = lc.temp = temps[variant % 4];
-      const bool masked = variant % 2 == 0;
+      const bool masked = variant % 2 == 0, poisoned = variant % 3 == 0;
       lc.mag = std::fmax(1.0, scale / temp);
       char buf[160];
-      std::snprintf(buf, sizeof buf, "[%s cols=%lld scale=%g T=%g%s]", kd::isa_name(isa),
-                    static_cast<long long>(C), scale, temp, masked ? " masked" : "");
+      std::snprintf(buf, sizeof buf, "[%s cols=%lld scale=%g T=%g%s%s]", kd::isa_name(isa),
+                    static_cast<long long>(C), scale, temp, masked ? " masked" : "", poisoned ? " nan/inf" : "");
       lc.ctx = buf;
       Rng& rng = lc.rng;
       lc.s.resize(R * C), lc.t.resize(R * C), lc.t2.resize(R * C), lc.t3.resize(R * C);
       fill(lc.s, rng, scale), fill(lc.t, rng, scale), fill(lc.t2, rng, scale), fill(lc.t3, rng, scale);
       mask(lc.t, R, C, rng, masked);
+      if (masked) mask_both(lc.s, lc.t, C);
+      if (poisoned) poison(lc.s, {&lc.t, &lc.t2, &lc.t3}, C);
       lc.labels.resize(R);
       for (int64_t i = 0; i < R; ++i) lc.labels[i] = static_cast<int32_t>(rng.uniform() * C);
       lc.labels[1] = -100;  // ignored row

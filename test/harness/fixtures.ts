@@ -57,11 +57,14 @@ export function expectClose(actual: number, expected: number, what: string, tol:
   expect(err <= tol.rtol * Math.abs(expected) + atol, `${what}: got ${actual}, expected ${expected}`).toBe(true);
 }
 
-export function expectArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol: Tolerance): void {
+/** atolFloor: an absolute tolerance added to the one relative to the largest |expected|. */
+export function expectArrayClose(
+  actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol: Tolerance, atolFloor = 1e-12,
+): void {
   expect(actual.length, `${what} length`).toBe(expected.length);
   let maxAbs = 0;
   for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
-  const atol = tol.atolRel * maxAbs + 1e-12;
+  const atol = tol.atolRel * maxAbs + atolFloor;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
     if (Number.isNaN(e)) {

@@ -16,7 +16,6 @@ import { expectArrayClose, loadFixtures, materialise, num, type Case, type Num, 
 
 /** Backends that do not follow this policy yet, with the reason printed for their skipped cases. */
 const pendingOn: Partial<Record<BackendName, string>> = {
-  native: 'native: non-finite policy not yet in the SIMD kernels',
   webgpu: 'webgpu: non-finite policy not yet in the shaders',
 };
 
@@ -123,7 +122,11 @@ function check(c: Case, got: Run, clean: Run | null, { tol }: BackendContext): v
   const expLoss = (Array.isArray(c.loss) ? c.loss : [c.loss]).map(num);
   expectArrayClose(got.loss, expLoss, 'loss', tol);
   const exp = expectedGrads(c);
-  for (const [n, e] of Object.entries(exp)) expectArrayClose(got.grads[n], e, `grad ${n}`, tol);
+  // The gradient's terms are of size T (times the reduction scale, 1 here); float32 resolves them
+  // to about 1e-7 T, so a gradient that is nearly 0 everywhere (saturated softmaxes at ±1e4 or
+  // T = 1e-3, true values ~1e-18) is compared to that floor, not to its own tiny maximum.
+  const floor = 1e-6 * (c.options.temperature ?? 1);
+  for (const [n, e] of Object.entries(exp)) expectArrayClose(got.grads[n], e, `grad ${n}`, tol, floor);
   // Masked classes: exact zeros where the expected gradient is exactly 0 (teacher side; both sides
   // where the student is masked too).
   for (const n of Object.keys(exp)) {

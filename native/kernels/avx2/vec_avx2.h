@@ -1,6 +1,7 @@
 // 8-lane float32 vector for AVX2 + FMA: the one vector type of the avx2 kernels, both the loss
-// kernels (generic/*_impl.h, which also need generic/lane1.h's interface: exp/log, pos_or_zero, ...)
-// and the training ops (generic/*_impl.h too). Include only from -mavx2 -mfma files.
+// kernels (generic/*_impl.h, which also need generic/lane1.h's interface: pos_or_zero, ...) and the
+// training ops (generic/*_impl.h too). Primitive operations only: exp and log are written once over
+// every vector type in generic/vmath.h. Include only from -mavx2 -mfma files.
 #pragma once
 #include <immintrin.h>
 #include <cstdint>
@@ -79,59 +80,6 @@ struct Avx2 {
   static R cvt_f(I a) { return _mm256_cvtepi32_ps(a); }
   static I bits(R a) { return _mm256_castps_si256(a); }
   static R from_bits(I a) { return _mm256_castsi256_ps(a); }
-  // exp: 1. clamp to [-87.34, 88.38]; 2. n = round(x log2 e), r = x - n ln2 (two-part ln2);
-  // 3. degree-6 polynomial (Cephes expf); 4. scale by 2^n built in the exponent bits (n <= 127);
-  // 5. x < -87.34 (incl. -inf) gives 0.
-  static R exp(R x) {
-    const R under = _mm256_cmp_ps(x, set1(-87.33654f), _CMP_LT_OQ);
-    x = min(max(x, set1(-87.33654f)), set1(88.3762626647949f));
-    R n = round(mul(x, set1(1.44269504088896341f)));
-    n = min(n, set1(127.0f));
-    R r = _mm256_fnmadd_ps(n, set1(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, set1(-2.12194440e-4f), r);
-    R y = set1(1.9875691500e-4f);
-    y = fma(y, r, set1(1.3981999507e-3f));
-    y = fma(y, r, set1(8.3334519073e-3f));
-    y = fma(y, r, set1(4.1665795894e-2f));
-    y = fma(y, r, set1(1.6666665459e-1f));
-    y = fma(y, r, set1(5.0000001201e-1f));
-    y = fma(y, mul(r, r), add(r, set1(1.0f)));
-    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    y = mul(y, _mm256_castsi256_ps(e));
-    return _mm256_andnot_ps(under, y);
-  }
-  // log (Cephes logf): x = m 2^e, m in [sqrt(1/2), sqrt(2)); polynomial in m - 1.
-  // 0 -> -inf, x < 0 or NaN -> NaN, +inf -> +inf; denormals are treated as FLT_MIN.
-  static R log(R x0) {
-    R x = max(x0, _mm256_castsi256_ps(_mm256_set1_epi32(0x00800000)));
-    __m256i xi = _mm256_castps_si256(x);
-    R e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(xi, 23), _mm256_set1_epi32(126)));
-    x = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(xi, _mm256_set1_epi32(0x007fffff)),
-                                            _mm256_set1_epi32(0x3f000000)));  // m in [0.5, 1)
-    const R small = _mm256_cmp_ps(x, set1(0.707106781186547524f), _CMP_LT_OQ);
-    e = sub(e, _mm256_and_ps(small, set1(1.0f)));
-    x = add(sub(x, set1(1.0f)), _mm256_and_ps(small, x));
-    const R z = mul(x, x);
-    R y = set1(7.0376836292e-2f);
-    y = fma(y, x, set1(-1.1514610310e-1f));
-    y = fma(y, x, set1(1.1676998740e-1f));
-    y = fma(y, x, set1(-1.2420140846e-1f));
-    y = fma(y, x, set1(1.4249322787e-1f));
-    y = fma(y, x, set1(-1.6668057665e-1f));
-    y = fma(y, x, set1(2.0000714765e-1f));
-    y = fma(y, x, set1(-2.4999993993e-1f));
-    y = fma(y, x, set1(3.3333331174e-1f));
-    y = mul(mul(y, x), z);
-    y = fma(e, set1(-2.12194440e-4f), y);
-    y = fma(z, set1(-0.5f), y);
-    x = add(x, y);
-    x = fma(e, set1(0.693359375f), x);
-    // Special values.
-    x = _mm256_blendv_ps(x, set1(-__builtin_inff()), _mm256_cmp_ps(x0, zero(), _CMP_EQ_OQ));
-    x = _mm256_blendv_ps(x, x0, _mm256_cmp_ps(x0, set1(__builtin_inff()), _CMP_EQ_OQ));
-    x = _mm256_blendv_ps(x, set1(__builtin_nanf("")), _mm256_cmp_ps(x0, zero(), _CMP_NGE_UQ));
-    return x;
-  }
   static void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
 };
 

@@ -9,6 +9,7 @@
 #include "../../dispatch/thread_pool.h"
 #include "../kernels.h"
 #include "sweep.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -48,14 +49,14 @@ void cross_entropy_narrow(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
     R Z = V::zero(), S = V::zero();
     for (int64_t j = 0; j < C; ++j) {
       const R d = V::sub(V::load(X + j * N), m);
-      const R e = V::exp(d);
+      const R e = exp_flush<V>(d);
       Z = V::add(Z, e);
       if (eps != 0.0f) S = w ? V::fma(V::set1(w[j]), d, S) : V::add(S, d);
       V::store(E + j * N, e);
     }
     V::store(mv, m);
     V::store(zv, Z);
-    V::store(lzv, V::log(Z));
+    V::store(lzv, vlog<V>(Z));
     V::store(sv, S);
     for (int64_t l = 0; l < N; ++l) k1v[l] = k2v[l] = 0.0f;
     for (int64_t l = 0; l < nb; ++l) {
@@ -117,7 +118,7 @@ void cross_entropy(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
     auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
       if (nx) __builtin_prefetch(nx + j, 0, 3);
       const R d = V::sub(L.ld(x + j, m), vm);
-      const R e = V::exp(d);
+      const R e = exp_flush<V>(d);
       acc[0] = V::add(acc[0], L.keep(e));
       if (eps != 0.0f) acc[1] = (w ? V::fma(L.ld0(w + j), d, acc[1]) : V::add(acc[1], L.keep(d)));
       if (g) L.put(g + j, te, e);

@@ -5,7 +5,7 @@
 
 #include "../ops.h"
 #include "ops_common.h"
-#include "ops_math.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -78,7 +78,7 @@ inline void binary_dispatch(BinaryOp op, const float* a, int64_t ars, int64_t ac
 template <class V, UnaryOp OP>
 inline typename V::R unop(typename V::R x) {
   if (OP == UnaryOp::Relu) return max_nan<V>(x, V::zero());
-  if (OP == UnaryOp::Exp) return vexp<V>(x);
+  if (OP == UnaryOp::Exp) return exp_subnormal<V>(x);
   if (OP == UnaryOp::Log) return vlog<V>(x);
   if (OP == UnaryOp::Neg) return V::neg(x);
   if (OP == UnaryOp::Square) return V::mul(x, x);

@@ -2,6 +2,8 @@
 // one read of the student row. Per row: 1. maxima (max(s/T) = max(s)/T); 2. ZsT, Zt, Z1 and,
 // with smoothing, S = sum w (s - m); 3. soft loss and the combined gradient
 // grad = softScale T (p_s^T - p_t) + hardScale (coef p_s^1 - (eps / C) w - [c = y] w_y (1 - eps)).
+// A row with a fully masked teacher row, or with a non-finite soft or hard loss (a NaN or +inf
+// logit, a float32 overflow), is computed again by the scalar variant (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -10,6 +12,7 @@
 #include "../kernels.h"
 #include "cross_entropy_impl.h"
 #include "sweep.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -37,6 +40,12 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
   float* E1 = t1 ? ES : ET + C * N;
   float msv[N], zsv[N], ztv[N], z1v[N], lz1v[N], sv[N], cv[N], dv[N], live_v[N];
   float ksv[N], ktv[N], k1v[N], k2v[N];
+  // Rows of the block without a soft term (fully masked teacher) or with a non-finite loss.
+  auto redo_bad_rows = [&](int64_t i0, int64_t nb) {
+    for (int64_t l = 0; l < nb; ++l)
+      if (live_v[l] == 0.0f || !std::isfinite(p.soft_row[i0 + l]) || !std::isfinite(p.hard_row[i0 + l]))
+        kd_hinton_scalar(p, i0 + l, i0 + l + 1);
+  };
   for (int64_t i0 = r0; i0 < r1; i0 += N) {
     const int64_t nb = r1 - i0 < N ? r1 - i0 : N;
     gather_block<V>(p.student + i0 * C, C, nb, S);
@@ -51,16 +60,16 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
     for (int64_t j = 0; j < C; ++j) {
       const R d = V::sub(V::load(S + j * N), ms);
       const R b = V::mul(d, vinvT);
-      const R esT = V::exp(b);
+      const R esT = exp_flush<V>(b);
       ZsT = V::add(ZsT, esT);
       V::store(ES + j * N, esT);
       const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
-      const R et = V::select(live, V::exp(a), V::zero());
+      const R et = V::select(live, exp_flush<V>(a), V::zero());
       Zt = V::add(Zt, et);
       D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
       V::store(ET + j * N, et);
       if (!t1) {
-        const R e1 = V::exp(d);
+        const R e1 = exp_flush<V>(d);
         Z1 = V::add(Z1, e1);
         V::store(E1 + j * N, e1);
       }
@@ -72,9 +81,9 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
     V::store(zsv, ZsT);
     V::store(ztv, Zt);
     V::store(z1v, Z1);
-    V::store(lz1v, V::log(Z1));
+    V::store(lz1v, vlog<V>(Z1));
     V::store(sv, Sm);
-    V::store(cv, V::sub(V::log(ZsT), V::log(Zt)));
+    V::store(cv, V::sub(vlog<V>(ZsT), vlog<V>(Zt)));
     V::store(dv, D);
     V::store(live_v, V::select(live, V::set1(1.0f), V::zero()));
     for (int64_t l = 0; l < N; ++l) ksv[l] = ktv[l] = k1v[l] = k2v[l] = 0.0f;
@@ -100,7 +109,10 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
                     : 0.0f;
       k2v[l] = smooth ? static_cast<float>(p.hard_grad_scale * p.label_smoothing / C) : 0.0f;
     }
-    if (!p.grad) continue;
+    if (!p.grad) {
+      redo_bad_rows(i0, nb);
+      continue;
+    }
     const R vks = V::load(ksv), vkt = V::load(ktv), vk1 = V::load(k1v), vk2 = V::load(k2v);
     for (int64_t j = 0; j < C; ++j) {
       R gv = V::mul(V::load(ES + j * N), vks);
@@ -117,6 +129,7 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
       const double wy = w ? w[y] : 1.0;
       p.grad[i * C + y] += -static_cast<float>(p.hard_grad_scale * wy * (1.0 - p.label_smoothing));
     }
+    redo_bad_rows(i0, nb);
   }
 }
 
@@ -156,18 +169,18 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
       }
       const R d = V::sub(L.ld(s + j, ms), vms);
       const R b = V::mul(d, vinvT);
-      const R esT = V::exp(b);
+      const R esT = exp_flush<V>(b);
       acc[0] = V::add(acc[0], L.keep(esT));
       if (g) L.put(g + j, tes, esT);
       if (soft) {
         const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
-        const R et = V::exp(a);
+        const R et = exp_flush<V>(a);
         acc[1] = V::add(acc[1], L.keep(et));
         acc[4] = V::add(acc[4], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
         if (g) L.put(et_buf + j, tet, et);
       }
       if (hard && !t1) {
-        const R e1 = V::exp(d);
+        const R e1 = exp_flush<V>(d);
         acc[2] = V::add(acc[2], L.keep(e1));
         if (g) L.put(e1_buf + j, te1, e1);
       }
@@ -186,7 +199,11 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
     } else {
       p.hard_row[i] = 0.0f;
     }
-    p.soft_row[i] = soft ? static_cast<float>(T2 * (z[4] * rZt + c)) : 0.0f;
+    p.soft_row[i] = static_cast<float>(T2 * (z[4] * rZt + c));
+    if (!soft || !std::isfinite(p.soft_row[i]) || !std::isfinite(p.hard_row[i])) {
+      kd_hinton_scalar(p, i, i + 1);
+      continue;
+    }
     if (!g) continue;
     // 3. grad = softScale T (p_s^T - p_t) + hardScale (coef p_s^1 - (eps / C) w - [c = y] ...)
     const float ks = soft ? static_cast<float>(p.temperature * p.soft_grad_scale) : 0.0f;

@@ -1,7 +1,9 @@
 // Fused multi-teacher KL, generic over V: q = sum_k w_k softmax(t_k / T), loss = T^2 KL(q || p_s).
 // Per row: 1. maxima; 2. sums of exp; 3. q, g = log q - log p_s, loss = T^2 sum q g,
 // grad_s = T scale (p_s - q); 4. per teacher k with a gradient:
-// grad_k = T scale_k w_k p_k (g - <p_k, g>). A teacher row that is fully masked contributes nothing.
+// grad_k = T scale_k w_k p_k (g - <p_k, g>). A row with a fully masked teacher row, or whose loss
+// comes out non-finite (a NaN or +inf logit, a float32 overflow), is computed again by the scalar
+// variant (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -10,6 +12,7 @@
 
 #include "../kernels.h"
 #include "sweep.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -35,31 +38,27 @@ void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
     // 1-2.
     const float ms = row_max_v<V>(s, C);
     auto zs = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
-      acc[0] = V::add(acc[0], L.keep(V::exp(V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT)))));
+      acc[0] = V::add(acc[0], L.keep(exp_flush<V>(V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT)))));
     });
     const float logZs = std::log(zs[0]), rZs = 1.0f / zs[0];
+    bool redo = !std::isfinite(zs[0]);  // for the scalar variant: a NaN or +inf, a fully masked teacher row
     for (int k = 0; k < K; ++k) {
       const float* t = p.teachers[k] + i * C;
       mt[k] = row_max_v<V>(t, C);
       if (mt[k] == -std::numeric_limits<float>::infinity()) {
-        coef[k] = 0.0f;
-        rZt[k] = 0.0f;
-        mt[k] = 0.0f;
-        continue;
+        redo = true;
+        break;
       }
       const float mk = mt[k];
       auto zt = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
-        acc[0] = V::add(acc[0], L.keep(V::exp(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)))));
+        acc[0] = V::add(acc[0], L.keep(exp_flush<V>(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)))));
       });
+      redo = redo || !std::isfinite(zt[0]);
       rZt[k] = 1.0f / zt[0];
       coef[k] = static_cast<float>(p.weights[k]) * rZt[k];
     }
-    bool live = false;
-    for (int k = 0; k < K; ++k) live |= coef[k] != 0.0f;
-    if (!live) {  // q = 0 everywhere (every teacher fully masked or weighted 0): loss 0, gradients 0
-      p.row_loss[i] = 0.0f;
-      zero_row(gs, C);
-      for (int k = 0; k < K && p.grad_teachers; ++k) zero_row(p.grad_teachers[k] ? p.grad_teachers[k] + i * C : nullptr, C);
+    if (redo) {
+      kd_multi_teacher_kl_scalar(p, i, i + 1);
       continue;
     }
     // 3.
@@ -69,15 +68,19 @@ void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
       for (int k = 0; k < K; ++k) {
         if (coef[k] == 0.0f) continue;
         const R a = V::mul(V::sub(L.ld(p.teachers[k] + i * C + j, mt[k]), V::set1(mt[k])), V::set1(invT));
-        q = V::fma(V::exp(a), V::set1(coef[k]), q);
+        q = V::fma(exp_flush<V>(a), V::set1(coef[k]), q);
       }
       const R b = V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT));
-      const R gv = V::sub(V::log(q), V::sub(b, V::set1(logZs)));
+      const R gv = V::sub(vlog<V>(q), V::sub(b, V::set1(logZs)));
       acc[0] = V::add(acc[0], L.keep(V::pos_or_zero(q, V::mul(q, gv))));
-      if (gs) L.st(gs + j, V::mul(V::sub(V::mul(V::exp(b), V::set1(rZs)), q), V::set1(ks)));
+      if (gs) L.st(gs + j, V::mul(V::sub(V::mul(exp_flush<V>(b), V::set1(rZs)), q), V::set1(ks)));
       if (any_tgrad) L.st(gbuf + j, gv);
     });
     p.row_loss[i] = static_cast<float>(T2 * l[0]);
+    if (!std::isfinite(p.row_loss[i])) {
+      kd_multi_teacher_kl_scalar(p, i, i + 1);
+      continue;
+    }
     if (!any_tgrad) continue;
     // 4.
     for (int k = 0; k < K; ++k) {
@@ -92,7 +95,7 @@ void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
       const float mk = mt[k];
       R te = V::zero();
       auto dot = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
-        const R e = V::exp(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)));
+        const R e = exp_flush<V>(V::mul(V::sub(L.ld(t + j, mk), V::set1(mk)), V::set1(invT)));
         acc[0] = V::add(acc[0], L.keep(V::pos_or_zero(e, V::mul(e, L.ld0(gbuf + j)))));
         L.put(gt + j, te, e);
       });

@@ -1,4 +1,4 @@
-// Row softmax / log-softmax forward and backward over the ISA vector type V (ops_math.h exp).
+// Row softmax / log-softmax forward and backward over the ISA vector type V (vmath.h exp_subnormal).
 // Contract: ops.h SoftmaxParams, SoftmaxBackwardParams.
 #pragma once
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "../ops.h"
 #include "ops_common.h"
-#include "ops_math.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -33,12 +33,12 @@ inline void softmax_impl(const float* x, float* y, int64_t rows, int64_t cols, b
       const int64_t e = imin(cols, b + 1024);
       F acc = V::zero();
       for (j = b; j + NL <= e; j += NL) {
-        const F ev = vexp<V>(V::sub(V::load(xr + j), vm));
+        const F ev = exp_subnormal<V>(V::sub(V::load(xr + j), vm));
         if (!log) V::store(yr + j, ev);
         acc = V::add(acc, ev);
       }
       if (j < e) {
-        F ev = vexp<V>(V::sub(load_n<V>(xr + j, e - j), vm));
+        F ev = exp_subnormal<V>(V::sub(load_n<V>(xr + j, e - j), vm));
         if (!log) store_n<V>(yr + j, ev, e - j);
         acc = V::add(acc, V::select(V::lt(V::cvt_f(V::iramp()), V::set1((float)(e - j))), ev, V::zero()));
       }
@@ -69,9 +69,9 @@ inline void softmax_backward_impl(const float* y, const float* g, float* dx, int
     int64_t j = 0;
     if (log) {
       const F s = V::set1((float)dsum<V>(gr, cols));
-      for (; j + NL <= cols; j += NL) V::store(dr + j, V::sub(V::load(gr + j), V::mul(vexp<V>(V::load(yr + j)), s)));
+      for (; j + NL <= cols; j += NL) V::store(dr + j, V::sub(V::load(gr + j), V::mul(exp_subnormal<V>(V::load(yr + j)), s)));
       if (j < cols)
-        store_n<V>(dr + j, V::sub(load_n<V>(gr + j, cols - j), V::mul(vexp<V>(load_n<V>(yr + j, cols - j)), s)), cols - j);
+        store_n<V>(dr + j, V::sub(load_n<V>(gr + j, cols - j), V::mul(exp_subnormal<V>(load_n<V>(yr + j, cols - j)), s)), cols - j);
     } else {
       const F d = V::set1((float)ddot<V>(gr, yr, cols));
       for (; j + NL <= cols; j += NL) V::store(dr + j, V::mul(V::load(yr + j), V::sub(V::load(gr + j), d)));

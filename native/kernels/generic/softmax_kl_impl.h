@@ -3,7 +3,9 @@
 // does not need the row's divergence); 4. the gradient that does (teacher for forward-kl, student
 // for reverse-kl, both for jsd). a = (t - max t)/T, b = (s - max s)/T, c = log Zs - log Zt, so
 // log p_t - log p_s = a - b + c. Masked teacher entries (-inf) have e_t = 0 and are zeroed by
-// pos_or_zero before they can make 0 * inf.
+// pos_or_zero before they can make 0 * inf. A row whose loss comes out non-finite (a NaN or +inf
+// logit, a float32 overflow of (x - max) / T, reverse-kl's masked class under student mass) or
+// whose teacher row is fully masked is computed again by the scalar variant (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -11,6 +13,7 @@
 #include "../../dispatch/thread_pool.h"
 #include "../kernels.h"
 #include "sweep.h"
+#include "vmath.h"
 
 namespace kd {
 namespace simd {
@@ -47,7 +50,7 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     for (int64_t j = 0; j < C; ++j) {
       const R b = V::mul(V::sub(V::load(S + j * N), ms), vinvT);
       const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
-      const R es = V::exp(b), et = V::exp(a);
+      const R es = exp_flush<V>(b), et = exp_flush<V>(a);
       Zs = V::add(Zs, es);
       Zt = V::add(Zt, et);
       D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
@@ -56,8 +59,9 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     }
     const auto live = V::lt(V::set1(ninf), mt);  // not a fully masked teacher row
     const R rZs = V::div(V::set1(1.0f), Zs), rZt = V::div(V::set1(1.0f), Zt);
-    const R c = V::sub(V::log(Zs), V::log(Zt));
-    const R kl = V::select(live, V::add(V::mul(D, rZt), c), V::zero());
+    const R c = V::sub(vlog<V>(Zs), vlog<V>(Zt));
+    // A fully masked teacher row gets a NaN here: it goes to the scalar variant below.
+    const R kl = V::select(live, V::add(V::mul(D, rZt), c), V::set1(std::numeric_limits<float>::quiet_NaN()));
     float klv[N];
     V::store(klv, kl);
     for (int64_t l = 0; l < nb; ++l) p.row_loss[i0 + l] = static_cast<float>(T2 * klv[l]);
@@ -80,6 +84,8 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       }
       scatter_block<V>(ET, C, nb, gt0 + i0 * C);
     }
+    for (int64_t i = i0; i < i0 + nb; ++i)
+      if (!std::isfinite(p.row_loss[i])) kd_softmax_kl_scalar(p, i, i + 1);
   }
 }
 
@@ -123,7 +129,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
       }
       const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vinvT);
       const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vinvT);
-      const R es = V::exp(b), et = V::exp(a);
+      const R es = exp_flush<V>(b), et = exp_flush<V>(a);
       acc[0] = V::add(acc[0], L.keep(es));
       acc[1] = V::add(acc[1], L.keep(et));
       acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
@@ -138,12 +144,8 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
     ms = st[8 * bk] > ms ? st[8 * bk] : ms;
     mt = st[8 * bk + 1] > mt ? st[8 * bk + 1] : mt;
   }
-  if (mt == ninf) {  // fully masked teacher row
-    p.row_loss[i] = 0.0f;
-    zero_row(gs, C);
-    zero_row(gt, C);
-    return;
-  }
+  if (mt == ninf) return kd_softmax_kl_scalar(p, i, i + 1);  // fully masked teacher row
+
   double Zs = 0, Zt = 0, D = 0;
   for (int64_t bk = 0; bk < nblk; ++bk) {
     float* sb = st + 8 * bk;
@@ -160,6 +162,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
   const float c = static_cast<float>(std::log(Zs) - std::log(Zt));
   const float kl = static_cast<float>(D / Zt) + c;
   p.row_loss[i] = static_cast<float>(T2 * kl);
+  if (!std::isfinite(p.row_loss[i])) return kd_softmax_kl_scalar(p, i, i + 1);
   if (!gs && !gt) return;
   const float rZs = static_cast<float>(1.0 / Zs), rZt = static_cast<float>(1.0 / Zt);
   const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
@@ -214,16 +217,15 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     // 1. maxima
     const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     if (mt == -std::numeric_limits<float>::infinity()) {  // fully masked teacher row
-      p.row_loss[i] = 0.0f;
-      zero_row(gs, C);
-      zero_row(gt, C);
+      kd_softmax_kl_scalar(p, i, i + 1);
       continue;
     }
     const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
 
     if (fkl || rkl) {
       // 2. Zs = sum e_s, Zt = sum e_t, D = sum e_t (a - b) (forward) or sum e_s (b - a) (reverse),
-      //    M = number of masked teacher classes (reverse); e_s, e_t kept for pass 3.
+      //    M = number of masked teacher classes where the student logit is not -inf (reverse);
+      //    e_s, e_t kept for pass 3.
       float* esb = fkl ? gs : (gs ? gs : scr_s);
       float* etb = fkl ? (gt ? gt : scr_t) : gt;
       R tes = V::zero(), tet = V::zero();  // the tail's e_s, e_t
@@ -232,17 +234,17 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
           __builtin_prefetch(ns + j, 0, 3);
           __builtin_prefetch(nt + j, 0, 3);
         }
-        const R tv = L.ld(t + j, mt);
-        const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
+        const R tv = L.ld(t + j, mt), sv = L.ld(s + j, ms);
+        const R b = V::mul(V::sub(sv, vms), vinvT);
         const R a = V::mul(V::sub(tv, vmt), vinvT);
-        const R es = V::exp(b), et = V::exp(a);
+        const R es = exp_flush<V>(b), et = exp_flush<V>(a);
         acc[0] = V::add(acc[0], L.keep(es));
         acc[1] = V::add(acc[1], L.keep(et));
         if (fkl) {
           acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
         } else {
           acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(es, V::mul(es, V::sub(b, a)))));
-          acc[3] = V::add(acc[3], L.keep(V::is_neg_inf(tv)));
+          acc[3] = V::add(acc[3], L.keep(V::mul(V::is_neg_inf(tv), V::sub(V::set1(1.0f), V::is_neg_inf(sv)))));
         }
         if (esb) L.put(esb + j, tes, es);
         if (etb) L.put(etb + j, tet, et);
@@ -253,6 +255,10 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       if (fkl) {
         const float kl = z[2] * rZt + c;
         p.row_loss[i] = static_cast<float>(T2 * kl);
+        if (!std::isfinite(p.row_loss[i])) {
+          kd_softmax_kl_scalar(p, i, i + 1);
+          continue;
+        }
         if (!gs && !gt) continue;
         // 3. grad_s = T scale (p_s - p_t); grad_t = T scale p_t (log p_t - log p_s - KL)
         const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
@@ -271,10 +277,8 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       } else {
         const float kl = z[2] * rZs - c;
         p.row_loss[i] = static_cast<float>(T2 * kl);
-        if (z[3] > 0.0f || !std::isfinite(kl)) {  // masked teacher class: +inf, no gradient
-          p.row_loss[i] = std::numeric_limits<float>::infinity();
-          zero_row(gs, C);
-          zero_row(gt, C);
+        if (z[3] > 0.0f || !std::isfinite(p.row_loss[i])) {  // incl. a masked class under student mass
+          kd_softmax_kl_scalar(p, i, i + 1);
           continue;
         }
         if (!gs && !gt) continue;
@@ -298,8 +302,8 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
         const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
         const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
-        acc[0] = V::add(acc[0], L.keep(V::exp(b)));
-        acc[1] = V::add(acc[1], L.keep(V::exp(a)));
+        acc[0] = V::add(acc[0], L.keep(exp_flush<V>(b)));
+        acc[1] = V::add(acc[1], L.keep(exp_flush<V>(a)));
       });
       const float Zs = z[0], Zt = z[1];
       const float logZs = std::log(Zs), logZt = std::log(Zt);
@@ -308,12 +312,12 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       auto lp = [&](auto L, int64_t j, R& pt, R& ps, R& lpt, R& lps, R& lm) {
         const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
         const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
-        pt = V::mul(V::exp(a), V::set1(rZt));
-        ps = V::mul(V::exp(b), V::set1(rZs));
+        pt = V::mul(exp_flush<V>(a), V::set1(rZt));
+        ps = V::mul(exp_flush<V>(b), V::set1(rZs));
         lpt = V::sub(a, V::set1(logZt));
         lps = V::sub(b, V::set1(logZs));
         // m = p_s exactly at beta 0 and p_t exactly at beta 1 (loss and gradients exactly 0).
-        lm = beta == 0.0f ? lps : beta == 1.0f ? lpt : V::log(V::fma(pt, V::set1(beta), V::mul(ps, V::set1(1.0f - beta))));
+        lm = beta == 0.0f ? lps : beta == 1.0f ? lpt : vlog<V>(V::fma(pt, V::set1(beta), V::mul(ps, V::set1(1.0f - beta))));
       };
       auto l = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
         R pt, ps, lpt, lps, lm;
@@ -323,6 +327,10 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       });
       const float K1 = use1 ? l[0] : 0.0f, K2 = use2 ? l[1] : 0.0f;
       p.row_loss[i] = static_cast<float>(T2 * ((use1 ? p.beta * K1 : 0.0) + (use2 ? (1.0 - p.beta) * K2 : 0.0)));
+      if (!std::isfinite(p.row_loss[i]) || !std::isfinite(Zs + Zt)) {
+        kd_softmax_kl_scalar(p, i, i + 1);
+        continue;
+      }
       // 4. grad_s = T scale (1 - beta) p_s (log p_s - log m - K2); grad_t likewise with beta, K1.
       const float ks = static_cast<float>(p.temperature * p.student_grad_scale * (1.0 - p.beta));
       const float kt = static_cast<float>(p.temperature * p.teacher_grad_scale * p.beta);

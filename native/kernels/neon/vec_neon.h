@@ -86,54 +86,6 @@ struct Neon {
   static R cvt_f(I a) { return vcvtq_f32_s32(a); }
   static I bits(R a) { return vreinterpretq_s32_f32(a); }
   static R from_bits(I a) { return vreinterpretq_f32_s32(a); }
-  // exp: same steps as Avx2::exp (vmaxq/vminq propagate NaN like the x86 path does not; the
-  // kernels never pass NaN).
-  static R exp(R x) {
-    const uint32x4_t under = vcltq_f32(x, set1(-87.33654f));
-    x = min(max(x, set1(-87.33654f)), set1(88.3762626647949f));
-    R n = round(mul(x, set1(1.44269504088896341f)));
-    n = min(n, set1(127.0f));
-    R r = vfmsq_f32(x, n, set1(0.693359375f));
-    r = vfmsq_f32(r, n, set1(-2.12194440e-4f));
-    R y = set1(1.9875691500e-4f);
-    y = fma(y, r, set1(1.3981999507e-3f));
-    y = fma(y, r, set1(8.3334519073e-3f));
-    y = fma(y, r, set1(4.1665795894e-2f));
-    y = fma(y, r, set1(1.6666665459e-1f));
-    y = fma(y, r, set1(5.0000001201e-1f));
-    y = fma(y, mul(r, r), add(r, set1(1.0f)));
-    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
-    y = mul(y, vreinterpretq_f32_s32(e));
-    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(y), under));
-  }
-  static R log(R x0) {
-    R x = max(x0, vreinterpretq_f32_u32(vdupq_n_u32(0x00800000)));
-    uint32x4_t xi = vreinterpretq_u32_f32(x);
-    R e = vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(xi, 23)), vdupq_n_s32(126)));
-    x = vreinterpretq_f32_u32(vorrq_u32(vandq_u32(xi, vdupq_n_u32(0x007fffff)), vdupq_n_u32(0x3f000000)));
-    const uint32x4_t small = vcltq_f32(x, set1(0.707106781186547524f));
-    e = sub(e, vreinterpretq_f32_u32(vandq_u32(small, vreinterpretq_u32_f32(set1(1.0f)))));
-    x = add(sub(x, set1(1.0f)), vreinterpretq_f32_u32(vandq_u32(small, vreinterpretq_u32_f32(x))));
-    const R z = mul(x, x);
-    R y = set1(7.0376836292e-2f);
-    y = fma(y, x, set1(-1.1514610310e-1f));
-    y = fma(y, x, set1(1.1676998740e-1f));
-    y = fma(y, x, set1(-1.2420140846e-1f));
-    y = fma(y, x, set1(1.4249322787e-1f));
-    y = fma(y, x, set1(-1.6668057665e-1f));
-    y = fma(y, x, set1(2.0000714765e-1f));
-    y = fma(y, x, set1(-2.4999993993e-1f));
-    y = fma(y, x, set1(3.3333331174e-1f));
-    y = mul(mul(y, x), z);
-    y = fma(e, set1(-2.12194440e-4f), y);
-    y = fma(z, set1(-0.5f), y);
-    x = add(x, y);
-    x = fma(e, set1(0.693359375f), x);
-    x = vbslq_f32(vceqq_f32(x0, zero()), set1(-__builtin_inff()), x);
-    x = vbslq_f32(vceqq_f32(x0, set1(__builtin_inff())), x0, x);
-    x = vbslq_f32(vmvnq_u32(vcgeq_f32(x0, zero())), set1(__builtin_nanf("")), x);
-    return x;
-  }
   static void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 };
 

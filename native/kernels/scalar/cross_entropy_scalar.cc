@@ -29,16 +29,16 @@ void kd_cross_entropy_scalar(const kd::CrossEntropyParams& p, int64_t r0, int64_
     for (int64_t j = 0; j < C; ++j) m = x[j] > m ? x[j] : m;
     double z = 0;
     for (int64_t j = 0; j < C; ++j) z += std::exp(static_cast<double>(x[j]) - m);
-    const double lse = m + std::log(z);
+    const double lz = std::log(z);  // log-sum-exp = m + lz, kept apart (m may be 3e38, lz small)
     // 2. loss
     const double wy = p.weight ? p.weight[y] : 1.0;
-    double loss = wy * (1 - eps) * (lse - x[y]);
+    double loss = wy * (1 - eps) * ((m - x[y]) + lz);
     if (eps != 0) {
       double smooth = 0;
       if (p.weight)
-        for (int64_t j = 0; j < C; ++j) smooth += p.weight[j] * (lse - x[j]);
+        for (int64_t j = 0; j < C; ++j) smooth += p.weight[j] * ((m - x[j]) + lz);
       else
-        for (int64_t j = 0; j < C; ++j) smooth += lse - x[j];
+        for (int64_t j = 0; j < C; ++j) smooth += (m - x[j]) + lz;
       loss += eps / C * smooth;
     }
     p.row_loss[i] = static_cast<float>(loss);
@@ -46,7 +46,7 @@ void kd_cross_entropy_scalar(const kd::CrossEntropyParams& p, int64_t r0, int64_
     if (g) {
       const double coef = wy * (1 - eps) + eps * W / C;
       for (int64_t j = 0; j < C; ++j) {
-        const double pj = std::exp(static_cast<double>(x[j]) - lse);
+        const double pj = std::exp((static_cast<double>(x[j]) - m) - lz);
         double gj = coef * pj - eps / C * (p.weight ? p.weight[j] : 1.0);
         if (j == y) gj -= wy * (1 - eps);
         g[j] = static_cast<float>(p.grad_scale * gj);

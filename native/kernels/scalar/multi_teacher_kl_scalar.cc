@@ -1,7 +1,9 @@
 // Fused multi-teacher KL, scalar variant: the C++ reference (double arithmetic).
 // q = sum_k w_k softmax(t_k / T); loss = T^2 KL(q || p_s); grad_s = T (p_s - q);
 // grad_t_k = T w_k p_k (g - <p_k, g>), g = log q - log p_s. Fully masked teacher rows contribute 0.
+// A NaN or +inf logit (student or any teacher): row loss NaN, gradient rows NaN.
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../kernel_list.h"
@@ -18,20 +20,29 @@ void kd_multi_teacher_kl_scalar(const kd::MultiTeacherParams& p, int64_t r0, int
   std::vector<char> live(K);
   for (int64_t i = r0; i < r1; ++i) {
     const float* s = p.student + i * C;
+    bool bad = kd::has_nan_or_posinf(s, C);  // PyTorch's non-finite policy: a NaN row
+    for (int k = 0; k < K; ++k) bad = bad || kd::has_nan_or_posinf(p.teachers[k] + i * C, C);
+    if (bad) {
+      p.row_loss[i] = std::numeric_limits<float>::quiet_NaN();
+      kd::fill_nan(p.grad_student ? p.grad_student + i * C : nullptr, C);
+      for (int k = 0; k < K && p.grad_teachers; ++k)
+        kd::fill_nan(p.grad_teachers[k] ? p.grad_teachers[k] + i * C : nullptr, C);
+      continue;
+    }
     double ms = -INFINITY;
     for (int64_t j = 0; j < C; ++j) ms = s[j] > ms ? s[j] : ms;
     double zs = 0;
-    for (int64_t j = 0; j < C; ++j) zs += fexp(static_cast<float>(s[j] - ms) * invT);
-    for (int64_t j = 0; j < C; ++j) lps[j] = static_cast<float>(s[j] - ms) * invT - std::log(zs), q[j] = 0;
+    for (int64_t j = 0; j < C; ++j) zs += fexp((s[j] - ms) * invT);
+    for (int64_t j = 0; j < C; ++j) lps[j] = (s[j] - ms) * invT - std::log(zs), q[j] = 0;
     for (int k = 0; k < K; ++k) {
       const float* t = p.teachers[k] + i * C;
       double mt = -INFINITY;
       for (int64_t j = 0; j < C; ++j) mt = t[j] > mt ? t[j] : mt;
       live[k] = mt != -INFINITY;
       double zt = 0;
-      for (int64_t j = 0; j < C; ++j) zt += live[k] ? fexp(static_cast<float>(t[j] - mt) * invT) : 0.0;
+      for (int64_t j = 0; j < C; ++j) zt += live[k] ? fexp((t[j] - mt) * invT) : 0.0;
       for (int64_t j = 0; j < C; ++j) {
-        pk[k * C + j] = live[k] ? fexp(static_cast<float>(t[j] - mt) * invT) / zt : 0.0;
+        pk[k * C + j] = live[k] ? fexp((t[j] - mt) * invT) / zt : 0.0;
         q[j] += p.weights[k] * pk[k * C + j];
       }
     }

@@ -1,9 +1,11 @@
 // Fused softmax-KL, scalar variant: the C++ reference (double arithmetic) for the SIMD variants.
 // Per row: 1. maxima; 2. log-sum-exp; 3. log p_t, log p_s; 4. loss; 5. gradients.
+// A NaN or +inf logit: row loss NaN, gradient rows NaN (the SIMD variants send such rows here).
 // Masked teacher entries (-inf) have p_t = 0: 0 loss, 0 gradient. Probabilities below the float32
 // exp range (x < -87.33654, where the SIMD exp flushes to 0) count as exactly 0 in every variant.
-// reverse-kl: any masked teacher class gives +inf (the student's finite logits give it mass), as
-// in the TypeScript reference.
+// reverse-kl: a masked teacher class where the student logit is finite gives +inf, as in the
+// TypeScript reference (both -inf: 0 log 0 = 0). Logits minus their row max, divided by T, are
+// formed in double, so differences beyond float32 (logits of +-3e38) stay exact.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -24,6 +26,13 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
     const float* t = p.teacher + i * C;
     float* gs = p.grad_student ? p.grad_student + i * C : nullptr;
     float* gt = p.grad_teacher ? p.grad_teacher + i * C : nullptr;
+    // 0. PyTorch's non-finite policy.
+    if (kd::has_nan_or_posinf(s, C) || kd::has_nan_or_posinf(t, C)) {
+      p.row_loss[i] = std::numeric_limits<float>::quiet_NaN();
+      kd::fill_nan(gs, C);
+      kd::fill_nan(gt, C);
+      continue;
+    }
     // 1.
     double ms = -INFINITY, mt = -INFINITY;
     for (int64_t j = 0; j < C; ++j) ms = s[j] > ms ? s[j] : ms, mt = t[j] > mt ? t[j] : mt;
@@ -38,8 +47,8 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
     // 2-3.
     double zs = 0, zt = 0;
     for (int64_t j = 0; j < C; ++j) {
-      lps[j] = (static_cast<double>(static_cast<float>(s[j] - ms))) * invT;  // same rounding of s - max as SIMD
-      lpt[j] = (static_cast<double>(static_cast<float>(t[j] - mt))) * invT;
+      lps[j] = (s[j] - ms) * invT;
+      lpt[j] = (t[j] - mt) * invT;
       zs += fexp(lps[j]);
       zt += fexp(lpt[j]);
     }
@@ -65,7 +74,7 @@ void kd_softmax_kl_scalar(const kd::SoftmaxKLParams& p, int64_t r0, int64_t r1) 
       double kl = 0;
       bool inf = false;
       for (int64_t j = 0; j < C; ++j) {
-        if (t[j] == -INFINITY) inf = true;
+        if (t[j] == -INFINITY && s[j] != -INFINITY) inf = true;
         if (ps[j] > 0) kl += ps[j] * (lps[j] - lpt[j]);
       }
       inf = inf || !std::isfinite(kl);
