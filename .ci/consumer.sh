@@ -3,7 +3,8 @@
 # then install the tarball into fresh CommonJS and ESM projects (npm 11 defaults: dependency
 # install scripts not approved; packages from the npm cache, else the registry) and check:
 #   tarball    LICENSE, both prebuilds, no source maps, no C++ tests, no install/prepare script
-#   symbols    each prebuild needs at most GLIBC_2.28, no GLIBCXX/CXXABI (libstdc++ static), stripped
+#   symbols    each prebuild needs at most GLIBC_2.28, no GLIBCXX/CXXABI (libstdc++ static), stripped;
+#              the arm64 one loads in an arm64 node under qemu (.ci/arm.sh's) and agrees with x64
 #   install    no install-script warning; node_modules at most 15 MB (webgpu not installed)
 #   require    require() of kd-kernels, /native, /webgpu; native is the backend (the prebuild)
 #   import     the same through import
@@ -68,6 +69,17 @@ symbols() { # symbols ARCH OBJDUMP
 }
 check "linux-x64 prebuild symbol versions" symbols x64 objdump
 check "linux-arm64 prebuild symbol versions" symbols arm64 aarch64-linux-gnu-objdump
+
+arm64_loads() { # the arm64 prebuild in the arm64 node that .ci/arm.sh caches, under qemu; same loss as x64
+  local node=${KD_ARM_CACHE:-$HOME/.cache/kd-kernels-arm}/package/bin/node x64 arm
+  [ -x "$node" ] || fail "no arm64 node at $node (bash .ci/arm.sh fetches it)" || return 1
+  x64=$(node "$here/addon-smoke.cjs" "$work/sym-x64.node") || return 1
+  arm=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$node" "$here/addon-smoke.cjs" "$work/sym-arm64.node") || return 1
+  node -e 'const [a, b] = process.argv.slice(1).map((s) => JSON.parse(s));
+    if (!(Math.abs(a.loss - b.loss) <= 1e-5 * Math.abs(a.loss))) { console.log(`x64 ${a.loss}, arm64 ${b.loss}`); process.exit(1); }
+    console.log(`arm64 (${b.node}, ${b.info.isa}) and x64 (${a.info.isa}) prebuilds give softmaxKL ${b.loss} / ${a.loss}`);' "$x64" "$arm"
+}
+check "linux-arm64 prebuild loads in an arm64 node (qemu)" arm64_loads
 
 project() { # project DIR TYPE: a fresh npm project with the tarball installed
   mkdir -p "$1" && cd "$1" || return 1
