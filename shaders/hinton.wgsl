@@ -1,6 +1,7 @@
 // Fused Hinton loss, one workgroup per row, one read of the student row per pass:
 //   soft = T^2 * KL(softmax(t/T) || softmax(s/T))      (forward KL, see softmax_kl.wgsl)
-//   hard = cross-entropy(s, y) at T = 1                 (see cross_entropy.wgsl; 0 when ignored)
+//   hard = cross-entropy(s, y) at T = 1                 (see cross_entropy.wgsl)
+// A row whose label is ignore_index is masked in both terms (0, zero gradient row).
 //   grad = soft_scale * T (p_s - p_t) + hard_scale * d(hard)/ds
 // Masked teacher classes (t = -Infinity, detected by bits or x < -3e38) contribute 0.
 
@@ -97,6 +98,12 @@ fn main(
   let base = row * cols;
   let label = labels[row];
   let ignored = label == P.ignore_index;
+  // 0. An ignored row (token) is masked in both terms: soft and hard 0, gradient row 0.
+  if (ignored) {
+    if (lid == 0u) { soft_row[row] = 0.0; hard_row[row] = 0.0; }
+    if ((P.flags & 1u) != 0u) { for (var c = lid; c < cols; c += WG) { grad[base + c] = 0.0; } }
+    return;
+  }
   var y = 0u;
   if (!ignored) { y = u32(label); }
 

@@ -7,7 +7,8 @@
 //   build_target:     teacher k: stats[k * rows + row] = logsumexp(t_k / T); q (+)= w_k p_k
 //   student:      stats[K * rows + row] = logsumexp(s / T); row loss; gradient w.r.t. s
 //   teacher_grad: gradient w.r.t. teacher k (after target and student)
-// Masked teacher classes (t = -Infinity, detected by bits or x < -3e38) have p_k = 0.
+// Masked teacher classes (t = -Infinity, detected by bits or x < -3e38) have p_k = 0. Masked tokens
+// (label == ignore_index) get q = 0 in build_target: loss 0, gradients 0.
 
 struct Params {
   rows: u32,
@@ -19,8 +20,8 @@ struct Params {
   t2: f32,
   w: f32,         // w_k (target, teacher_grad)
   scale: f32,     // gradient scale
-  _pad0: u32,
-  _pad1: u32,
+  mask: u32,      // build_target: 1 when labels are bound (token mask)
+  ignore_index: i32,
   _pad2: u32,
 }
 
@@ -33,6 +34,7 @@ override WG: u32 = 256u; // a power of two
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;  // row loss or gradient
 @group(0) @binding(5) var<storage, read_write> grad: array<f32>; // student gradient
 @group(0) @binding(6) var<storage, read> student: array<f32>;    // teacher_grad only
+@group(0) @binding(7) var<storage, read> labels: array<i32>;     // build_target, when mask
 
 var<workgroup> red: array<vec2<f32>, WG>;
 
@@ -89,6 +91,12 @@ fn build_target(
   let row = wid.y * nwg.x + wid.x;
   if (row >= P.rows) { return; }
   let base = row * P.cols;
+  // 0. A masked token: q = 0, so the row has loss 0 and zero gradients (as one whose every teacher
+  //    class is masked) and its teacher rows are not read.
+  if (P.mask != 0u && labels[row] == P.ignore_index) {
+    for (var c = lid; c < P.cols; c += WG) { q[base + c] = 0.0; }
+    return;
+  }
   // 1. logsumexp of t_k / T.
   var a = vec2<f32>(LOWEST, 0.0);
   for (var c = lid; c < P.cols; c += WG) {

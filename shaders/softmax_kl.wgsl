@@ -12,7 +12,8 @@
 //        dL/dp_t = beta log(p_t / m) = h,        d/dt = T p_t (h - <p_t, h>)
 // A teacher probability of exactly 0 contributes 0 to the loss and the gradient, never NaN; a row
 // whose teacher logits are all masked has loss 0 and gradients 0 (all divergences); reverse-kl
-// with a masked class under a finite student logit (even if p_s underflows) is +Infinity.
+// with a masked class under a finite student logit (even if p_s underflows) is +Infinity. A row
+// whose label equals ignore_index (labels bound) has loss 0 and gradients 0.
 // log m is computed in log space: logaddexp(log beta + log p_t, log(1 - beta) + log p_s).
 // Masked entries are detected by their bits (-Infinity) or x < -3e38, since the shader compiler
 // may assume finite math.
@@ -21,7 +22,7 @@ struct Params {
   rows: u32,
   cols: u32,
   mode: u32,      // 0 forward-kl, 1 reverse-kl, 2 jsd
-  flags: u32,     // bit 0: write grad_s, bit 1: write grad_t
+  flags: u32,     // bit 0: write grad_s, bit 1: write grad_t, bit 2: labels bound (token mask)
   inv_t: f32,
   t: f32,
   t2: f32,
@@ -29,7 +30,7 @@ struct Params {
   s_scale: f32,
   t_scale: f32,
   inf_bits: u32,  // 0x7f800000: +Infinity comes in as data (a constant +Infinity is a WGSL error)
-  _pad1: u32,
+  ignore_index: i32,
 }
 
 override WG: u32 = 256u; // a power of two
@@ -40,6 +41,7 @@ override WG: u32 = 256u; // a power of two
 @group(0) @binding(3) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grad_s: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad_t: array<f32>;
+@group(0) @binding(6) var<storage, read> labels: array<i32>;  // token mask, when flags bit 2
 
 var<workgroup> red: array<vec4<f32>, WG>;
 
@@ -119,6 +121,16 @@ fn main(
   let base = row * cols;
   let mode = P.mode;
   let beta = P.beta;
+
+  // 0. A masked token (label == ignore_index): loss 0, gradient rows 0, nothing else read.
+  if ((P.flags & 4u) != 0u && labels[row] == P.ignore_index) {
+    if (lid == 0u) { row_loss[row] = 0.0; }
+    for (var c = lid; c < cols; c += WG) {
+      if ((P.flags & 1u) != 0u) { grad_s[base + c] = 0.0; }
+      if ((P.flags & 2u) != 0u) { grad_t[base + c] = 0.0; }
+    }
+    return;
+  }
 
   // 1. Online max and sum of exp of z_s and z_t (masked teacher entries skipped).
   var ss = vec2<f32>(LOWEST, 0.0);

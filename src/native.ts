@@ -19,6 +19,8 @@
 import type { Divergence } from './backends/backend.js';
 import { addonLoadError, loadAddon } from './backends/native/addon.js';
 import { resolveDivergence } from './kernels/divergence.js';
+import { defaultChunkSize } from './backends/fused_linear.js';
+import { fusedLinearKdArrays } from './backends/native/fused_linear.js';
 import { checkRawOptions, type ArrayHost, type RawFunction } from './kernels/raw_args.js';
 import { describe } from './kernels/validate.js';
 
@@ -62,6 +64,10 @@ export interface SoftmaxKLOptions<GS extends Out = Out, GT extends Out = Out> {
   /** Default 1 (use 1/rows for a batchmean loss). */
   studentGradScale?: number;
   teacherGradScale?: number;
+  /** Token mask [rows]: a row whose label equals ignoreIndex gets loss 0 and zero gradient rows. */
+  labels?: Int32Array | null;
+  /** Default -100. */
+  ignoreIndex?: number;
 }
 
 export interface CrossEntropyOptions<G extends Out = Out> {
@@ -120,6 +126,59 @@ export interface MultiTeacherOptions<GS extends Out = Out, GTs extends (F32 | nu
   studentGradScale?: number;
   /** K scales (default 1 each), read where gradTeachers[k] is given. */
   teacherGradScales?: number[] | Float64Array;
+  /** Token mask [rows], as in softmaxKL. */
+  labels?: Int32Array | null;
+  /** Default -100. */
+  ignoreIndex?: number;
+}
+
+/**
+ * Fused linear + KD, chunked (Liger's fused-linear JSD / KL): per row i, z_s = h_s W_s^T + b_s and
+ * z_t = h_t W_t^T + b_t, computed chunkSize rows at a time (never [rows, vocab] at once);
+ * softRow_i = T^2 D(z_t || z_s) as softmaxKL, hardRow_i = cross-entropy of z_s against labels (when
+ * hardRow is given); masked rows (label == ignoreIndex) give 0. Gradients w.r.t. the student:
+ * softGradScale * d(sum softRow) + hardGradScale * d(sum hardRow); gradHidden is written, gradWeight and
+ * gradBias are ADDED to (zero them first, or accumulate over micro-batches). The teacher gets none.
+ */
+export interface FusedLinearKdOptions<GH extends Out = Out, GW extends Out = Out, GB extends Out = Out> {
+  studentHidden: F32; // [rows, studentDim]
+  studentWeight: F32; // [vocab, studentDim]
+  studentBias?: F32 | null; // [vocab]
+  teacherHidden: F32; // [rows, teacherDim]
+  teacherWeight: F32; // [vocab, teacherDim]
+  teacherBias?: F32 | null; // [vocab]
+  rows: number;
+  vocab: number;
+  studentDim: number;
+  teacherDim: number;
+  /** [rows]: the token mask, and the cross-entropy targets when hardRow is given. */
+  labels?: Int32Array | null;
+  ignoreIndex?: number;
+  temperature?: number;
+  divergence?: Divergence;
+  beta?: number;
+  /** Rows per chunk; 0 or omitted: chunk x vocab <= 2^25 floats. */
+  chunkSize?: number;
+  /** [rows] output (allocated when omitted). */
+  softRow?: F32;
+  /** [rows] output; giving it adds the cross-entropy term (needs labels). */
+  hardRow?: F32;
+  gradHidden?: GH;
+  gradWeight?: GW;
+  gradBias?: GB;
+  /** Default 1 (e.g. alpha / valid rows). */
+  softGradScale?: number;
+  /** Default 1 (e.g. (1 - alpha) / valid rows). */
+  hardGradScale?: number;
+}
+
+/** softRow (and hardRow when passed) [rows]; the gradients you passed. */
+export interface FusedLinearKdResult<GH extends Out = Out, GW extends Out = Out, GB extends Out = Out> {
+  softRow: F32;
+  hardRow: F32 | undefined;
+  gradHidden: GH;
+  gradWeight: GW;
+  gradBias: GB;
 }
 
 export interface GramSimilarityOptions<GS extends Out = Out, GT extends Out = Out> {
@@ -242,7 +301,7 @@ function softmaxKL<GS extends Out = undefined, GT extends Out = undefined>(o: So
   const { gradStudent: gs, gradTeacher: gt } = v;
   const rowLoss = v.rowLoss!;
   loadAddon().softmaxKL(v.student, v.teacher, v.rows, v.cols, v.temperature, DIV[resolveDivergence(v.divergence, v.beta)], v.beta, rowLoss, gs, gt,
-    v.studentGradScale, v.teacherGradScale);
+    v.studentGradScale, v.teacherGradScale, v.labels, v.ignoreIndex);
   return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gt ? { gradTeacher: gt } : {}) } as SoftmaxKLResult<GS, GT>;
 }
 
@@ -273,7 +332,7 @@ function multiTeacherKL<GS extends Out = undefined, GTs extends (F32 | null)[] |
   const { gradStudent: gs, gradTeachers: gts } = v;
   const rowLoss = v.rowLoss!;
   loadAddon().multiTeacherKL(v.student, v.teachers, Float64Array.from(v.weights), v.rows, v.cols, v.temperature, rowLoss, gs,
-    gts, v.studentGradScale, gts ? Float64Array.from(v.teacherGradScales) : null);
+    gts, v.studentGradScale, gts ? Float64Array.from(v.teacherGradScales) : null, v.labels, v.ignoreIndex);
   return { rowLoss, ...(gs ? { gradStudent: gs } : {}), ...(gts ? { gradTeachers: gts } : {}) } as MultiTeacherResult<GS, GTs>;
 }
 
@@ -293,12 +352,34 @@ function mse<GA extends Out = undefined, GB extends Out = undefined>(o: MseOptio
   return { sumSq: sumSq[0], ...(ga ? { gradA: ga } : {}), ...(gb ? { gradB: gb } : {}) } as MseResult<GA, GB>;
 }
 
+function fusedLinearKdLoss<GH extends Out = undefined, GW extends Out = undefined, GB extends Out = undefined>(
+  o: FusedLinearKdOptions<GH, GW, GB>,
+): FusedLinearKdResult<GH, GW, GB> {
+  const v = check<FusedLinearKdOptions>('fusedLinearKdLoss', o);
+  if (v.hardRow) {
+    if (!v.labels) throw new TypeError("native.fusedLinearKdLoss: 'hardRow' (the cross-entropy term) needs 'labels'");
+    labelsInRange('fusedLinearKdLoss', v.labels, v.vocab, v.ignoreIndex);
+  }
+  loadAddon();
+  const { softRow, hardRow, gradHidden, gradWeight, gradBias } = v;
+  fusedLinearKdArrays(v as Parameters<typeof fusedLinearKdArrays>[0], {
+    rows: v.rows, vocab: v.vocab, studentDim: v.studentDim, teacherDim: v.teacherDim, ignoreIndex: v.ignoreIndex,
+    temperature: v.temperature, divergence: resolveDivergence(v.divergence, v.beta), beta: v.beta,
+    chunkSize: v.chunkSize || defaultChunkSize(v.rows, v.vocab), softGradScale: v.softGradScale, hardGradScale: v.hardGradScale,
+  });
+  return {
+    softRow: softRow!, ...(hardRow ? { hardRow } : {}), ...(gradHidden ? { gradHidden } : {}),
+    ...(gradWeight ? { gradWeight } : {}), ...(gradBias ? { gradBias } : {}),
+  } as FusedLinearKdResult<GH, GW, GB>;
+}
+
 /** The raw native kernels. Every function throws the addon's load error when it is not built. */
 export const native = {
   softmaxKL,
   crossEntropy,
   hinton,
   multiTeacherKL,
+  fusedLinearKdLoss,
   gramSimilarity,
   mse,
   /** { isa, threads, isasSupported }: the SIMD variant in use (KD_ISA overrides), the pool size. */

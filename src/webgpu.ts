@@ -30,6 +30,11 @@ import { encodeGramSimilarity, type GramBuffers, type GramParams } from './backe
 import { encodeMse, type MseBuffers, type MseParams } from './backends/webgpu/mse.js';
 import { encodeMatmul } from './backends/webgpu/matmul.js';
 import { encodeSum } from './backends/webgpu/reduce.js';
+import { encodeFusedLinearKd, type FusedLinearBuffers } from './backends/webgpu/fused_linear.js';
+import { GpuRuntime } from './backends/webgpu/runtime.js';
+import { webgpuBackendOn } from './backends/webgpu/index.js';
+import { defaultChunkSize } from './backends/fused_linear.js';
+import type { Backend } from './backends/backend.js';
 import { checkRawOptions, type ArrayHost, type RawFunction } from './kernels/raw_args.js';
 import { describe } from './kernels/validate.js';
 
@@ -73,6 +78,24 @@ export interface WebGPUKernels {
   matmul(enc: GPUCommandEncoder, a: MatmulOptions): void;
   /** out = scale * sum over 'rows' ([cols]), 'cols' ([rows]) or 'all' ([1]). */
   sum(enc: GPUCommandEncoder, a: SumOptions): void;
+  /**
+   * Fused linear + KD, chunked (see FusedLinearKdOptions in kd-kernels/native for the math): every
+   * chunk's GEMMs and fused loss encoded into `enc` (one submit). gradHidden is written, gradWeight
+   * and gradBias are added to. Submit encoders in the order of the calls (their scratch is pooled).
+   */
+  fusedLinearKdLoss(enc: GPUCommandEncoder, a: FusedLinearKdOptions): void;
+}
+
+/** Buffers and parameters of fusedLinearKdLoss (shapes as in kd-kernels/native). */
+export interface FusedLinearKdOptions {
+  studentHidden: GPUBuffer; studentWeight: GPUBuffer; studentBias?: GPUBuffer | null;
+  teacherHidden: GPUBuffer; teacherWeight: GPUBuffer; teacherBias?: GPUBuffer | null;
+  rows: number; vocab: number; studentDim: number; teacherDim: number;
+  labels?: GPUBuffer | null; ignoreIndex?: number;
+  temperature?: number; divergence?: 'forward-kl' | 'reverse-kl' | 'jsd'; beta?: number; chunkSize?: number;
+  softRow: GPUBuffer; hardRow?: GPUBuffer | null;
+  gradHidden?: GPUBuffer | null; gradWeight?: GPUBuffer | null; gradBias?: GPUBuffer | null;
+  softGradScale?: number; hardGradScale?: number;
 }
 
 function isBuffer(x: unknown): x is GPUBuffer {
@@ -114,14 +137,16 @@ export function createKernels(device: GPUDevice): WebGPUKernels {
     throw new TypeError(`createKernels: expected a GPUDevice, got ${describe(device)}`);
   }
   const ctx = new KernelContext(device);
+  let fused: { rt: GpuRuntime; be: Backend } | null = null;
   return {
     device,
     softmaxKL(enc, a) {
       const v = check('softmaxKL', enc, a);
       const [gradStudent, studentGradScale] = grad(v.gradStudent, v.studentGradScale);
       const [gradTeacher, teacherGradScale] = grad(v.gradTeacher, v.teacherGradScale);
-      encodeSoftmaxKL(ctx, enc, { student: v.student, teacher: v.teacher, rowLoss: v.rowLoss, gradStudent, gradTeacher }, {
+      encodeSoftmaxKL(ctx, enc, { student: v.student, teacher: v.teacher, rowLoss: v.rowLoss, gradStudent, gradTeacher, labels: v.labels }, {
         rows: v.rows, cols: v.cols, temperature: v.temperature, divergence: resolveDivergence(v.divergence, v.beta), beta: v.beta, studentGradScale, teacherGradScale,
+        ignoreIndex: v.ignoreIndex,
       });
     },
     crossEntropy(enc, a) {
@@ -148,9 +173,10 @@ export function createKernels(device: GPUDevice): WebGPUKernels {
       const teacherGrads = (v.teacherGradScales as number[]).map((s, k) => grad(gts[k] ?? null, s));
       encodeMultiTeacherKL(ctx, enc, {
         student: v.student, teachers: v.teachers, rowLoss: v.rowLoss, gradStudent, gradTeachers: teacherGrads.map((t) => t[0]),
+        labels: v.labels,
       }, {
         rows: v.rows, cols: v.cols, temperature: v.temperature, weights: v.weights, studentGradScale,
-        teacherGradScales: teacherGrads.map((t) => t[1]),
+        teacherGradScales: teacherGrads.map((t) => t[1]), ignoreIndex: v.ignoreIndex,
       });
     },
     gramSimilarity(enc, a) {
@@ -174,6 +200,20 @@ export function createKernels(device: GPUDevice): WebGPUKernels {
     sum(enc, a) {
       const v = check('sum', enc, a);
       encodeSum(ctx, enc, v.x, v.out, v.rows, v.cols, v.axis, v.scale);
+    },
+    fusedLinearKdLoss(enc, a) {
+      const v = check('fusedLinearKdLoss', enc, a);
+      if (v.hardRow && !v.labels) throw new TypeError("webgpu.fusedLinearKdLoss: 'hardRow' (the cross-entropy term) needs 'labels'");
+      // The chunk driver runs the backend's kernels on a runtime that encodes into `enc` (scratch from its pool).
+      if (!fused) {
+        const rt = new GpuRuntime(device, false);
+        fused = { rt, be: webgpuBackendOn(rt) };
+      }
+      encodeFusedLinearKd(fused.rt, fused.be, enc, v as FusedLinearBuffers, {
+        rows: v.rows, vocab: v.vocab, studentDim: v.studentDim, teacherDim: v.teacherDim, ignoreIndex: v.ignoreIndex,
+        temperature: v.temperature, divergence: resolveDivergence(v.divergence, v.beta), beta: v.beta,
+        chunkSize: v.chunkSize || defaultChunkSize(v.rows, v.vocab), softGradScale: v.softGradScale, hardGradScale: v.hardGradScale,
+      });
     },
   };
 }

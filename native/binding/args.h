@@ -102,6 +102,9 @@ class Args {
   const int32_t* i32_in(size_t i, const std::string& name, int64_t len, const std::string& shape) {
     return typed<int32_t>(i, name, len, shape, napi_int32_array, "Int32Array", false, false);
   }
+  const int32_t* i32_in_opt(size_t i, const std::string& name, int64_t len, const std::string& shape) {
+    return typed<int32_t>(i, name, len, shape, napi_int32_array, "Int32Array", true, false);
+  }
   const double* f64_in(size_t i, const std::string& name, int64_t len, const std::string& shape) {
     return typed<double>(i, name, len, shape, napi_float64_array, "Float64Array", false, false);
   }

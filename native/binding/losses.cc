@@ -3,13 +3,14 @@
 // place, optional outputs may be null/undefined, a grad scale is read only when its gradient is
 // requested):
 //   softmaxKL(student, teacher, rows, cols, temperature, divergence /*0 fkl, 1 rkl, 2 jsd*/, beta,
-//             rowLoss, gradStudent, gradTeacher, studentGradScale, teacherGradScale)
+//             rowLoss, gradStudent, gradTeacher, studentGradScale, teacherGradScale,
+//             maskLabels /*Int32Array[rows] | null*/, maskIgnore /*rows whose label equals it are masked*/)
 //   crossEntropy(logits, labels, rows, cols, labelSmoothing, ignoreIndex, weight, rowLoss, grad, gradScale)
 //   hinton(student, teacher, labels, rows, cols, temperature, labelSmoothing, ignoreIndex, weight,
 //          softRow, hardRow, grad, softGradScale, hardGradScale)
 //   multiTeacherKL(student, teachers /*Float32Array[]*/, weights /*Float64Array[K], >= 0, sum 1*/, rows, cols,
 //                  temperature, rowLoss, gradStudent, gradTeachers /*(Float32Array|null)[] | null*/,
-//                  studentGradScale, teacherGradScales /*Float64Array[K] | null*/)
+//                  studentGradScale, teacherGradScales /*Float64Array[K] | null*/, maskLabels, maskIgnore)
 //   gramSimilarity(student, teacher, b, ds, dt, loss /*[1]*/, gradStudent, gradTeacher,
 //                  studentGradScale, teacherGradScale)
 //   mse(a, b, size, sumSq /*[1]*/, gradA, gradB, aGradScale, bGradScale)
@@ -37,6 +38,18 @@ std::vector<int32_t> checked_labels(const Args& a, const int32_t* labels, int64_
   return y;
 }
 
+// Optional token mask (arguments i: Int32Array [rows] or null/undefined, i + 1: ignore value),
+// used from a snapshot; sets p.mask_labels / p.mask_ignore.
+template <class P>
+std::vector<int32_t> mask_labels(Args& a, size_t i, int64_t rows, P& p) {
+  const int32_t* m = a.i32_in_opt(i, "maskLabels", rows, Args::shape1("rows", rows));
+  if (!m) return {};
+  p.mask_ignore = static_cast<int32_t>(a.integer(i + 1, "maskIgnore", INT32_MIN, INT32_MAX));
+  std::vector<int32_t> y = Args::copy_in(m, rows);
+  p.mask_labels = y.data();
+  return y;
+}
+
 void check_finite(const Args& a, const char* name, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i]))
@@ -60,6 +73,7 @@ Napi::Value SoftmaxKL(const Napi::CallbackInfo& info) {
     p.grad_teacher = a.f32_out_opt(9, "gradTeacher", p.rows * p.cols, sh);
     if (p.grad_student) p.student_grad_scale = a.number(10, "studentGradScale");
     if (p.grad_teacher) p.teacher_grad_scale = a.number(11, "teacherGradScale");
+    const std::vector<int32_t> mask = mask_labels(a, 12, p.rows, p);
     a.check_no_alias();
     kd::softmax_kl(p);
     return info.Env().Undefined();
@@ -170,6 +184,7 @@ Napi::Value MultiTeacherKL(const Napi::CallbackInfo& info) {
         if (gts[k] && !std::isfinite(tscales[k]))
           a.range_error("teacherGradScales", "[" + std::to_string(k) + "] must be finite, got " + Args::num(tscales[k]));
     }
+    const std::vector<int32_t> mask = mask_labels(a, 11, p.rows, p);
     a.check_no_alias();
     p.teachers = teachers.data();
     p.k = static_cast<int32_t>(K);

@@ -57,6 +57,10 @@ struct SoftmaxKLParams {
   float* grad_teacher = nullptr;  // [rows, cols] or nullptr
   double student_grad_scale = 1.0;
   double teacher_grad_scale = 1.0;
+  // Token mask, applied by the dispatcher (dispatch/losses.cc): rows with mask_labels[i] == mask_ignore
+  // get loss 0 and zero gradient rows and are never passed to the variant. nullptr: no mask.
+  const int32_t* mask_labels = nullptr;
+  int32_t mask_ignore = -100;
 };
 
 // Cross-entropy on integer labels, PyTorch semantics per row (eps = label_smoothing, w = weight or 1):
@@ -76,6 +80,7 @@ struct CrossEntropyParams {
 
 // Hinton: soft_row = T^2 KL(p_t || p_s) at T (forward KL), hard_row = cross-entropy at T = 1;
 // one read of the student row. grad = soft_grad_scale * d(soft)/ds + hard_grad_scale * d(hard)/ds.
+// Rows whose label is ignore_index are masked in both terms by the dispatcher (0, zero gradient row).
 struct HintonParams {
   const float* student = nullptr;
   const float* teacher = nullptr;
@@ -105,6 +110,8 @@ struct MultiTeacherParams {
   float* const* grad_teachers = nullptr;   // k pointers (each may be nullptr), or nullptr for none
   double student_grad_scale = 1.0;
   const double* teacher_grad_scales = nullptr;  // [k], read where grad_teachers[j] != nullptr
+  const int32_t* mask_labels = nullptr;         // token mask, as in SoftmaxKLParams
+  int32_t mask_ignore = -100;
 };
 
 // Gram similarity (SP, Tung & Mori 2019): G = F F^T, rows L2-normalised (x / max(||x||, 1e-12)),

@@ -52,6 +52,15 @@ export interface SoftmaxKLAttrs {
   beta: number;
 }
 
+/**
+ * Token mask (TRL's and Liger's labels == -100): a row whose label equals ignoreIndex gets
+ * rowLoss 0 and a zero gradient row; the kernel skips it in its one pass (no extra passes).
+ */
+export interface RowMask {
+  labels: Storage; // int32 [rows]
+  ignoreIndex: number;
+}
+
 export interface SoftmaxKLArgs extends SoftmaxKLAttrs {
   student: Storage; // [rows, cols] logits
   teacher: Storage; // [rows, cols] logits; -Infinity marks a masked class
@@ -61,6 +70,7 @@ export interface SoftmaxKLArgs extends SoftmaxKLAttrs {
   studentGradScale: number | null;
   /** Scale of d(rowLoss)/d(teacher) written to gradTeacher, or null for none. */
   teacherGradScale: number | null;
+  rowMask?: RowMask | null;
 }
 
 export interface SoftmaxKLResult {
@@ -114,7 +124,7 @@ export interface HintonArgs {
 }
 
 export interface HintonResult {
-  /** [rows]: T^2 * KL(p_t || p_s) per row (forward KL). */
+  /** [rows]: T^2 * KL(p_t || p_s) per row (forward KL); 0 (and no gradient) where the label is ignoreIndex. */
   softRow: Storage;
   /** [rows]: cross-entropy per row as in CrossEntropyResult. */
   hardRow: Storage;
@@ -131,6 +141,7 @@ export interface MultiTeacherArgs {
   studentGradScale: number | null;
   /** One scale per teacher (null = no gradient for that teacher). */
   teacherGradScales: (number | null)[];
+  rowMask?: RowMask | null;
 }
 
 export interface MultiTeacherResult {
@@ -138,6 +149,46 @@ export interface MultiTeacherResult {
   rowLoss: Storage;
   gradStudent?: Storage;
   gradTeachers?: (Storage | undefined)[];
+}
+
+/**
+ * Fused linear + KD (Liger's FusedLinearJSD / FusedLinearKLDiv): logits z_s = h_s W_s^T + b_s and
+ * z_t = h_t W_t^T + b_t are computed `chunkSize` rows at a time, and each chunk goes straight
+ * through the fused loss and its gradient, so no more than chunkSize x vocab logits per model are
+ * held. Per row i: softRow_i = T^2 D(z_t,i || z_s,i) (SoftmaxKLArgs), hardRow_i = cross-entropy of
+ * z_s,i against labels_i (when hardGradScale / labels are given). Rows whose label is ignoreIndex
+ * give 0 for both. Gradients w.r.t. the student's hidden states, weight and bias are
+ *   softGradScale * d(sum softRow)/dx + hardGradScale * d(sum hardRow)/dx,
+ * accumulated over the chunks in the same pass (the teacher gets none).
+ */
+export interface FusedLinearKdArgs extends SoftmaxKLAttrs {
+  studentHidden: Storage; // [rows, studentDim]
+  studentWeight: Storage; // [vocab, studentDim]
+  studentBias: Storage | null; // [vocab]
+  teacherHidden: Storage; // [rows, teacherDim]
+  teacherWeight: Storage; // [vocab, teacherDim]
+  teacherBias: Storage | null; // [vocab]
+  rows: number;
+  vocab: number;
+  studentDim: number;
+  teacherDim: number;
+  /** int32 [rows] or null: rows equal to ignoreIndex are masked; also the CE targets. */
+  labels: Storage | null;
+  ignoreIndex: number;
+  chunkSize: number;
+  softGradScale: number;
+  /** Scale of the cross-entropy term's gradient, or null for no CE term (then hardRow is not returned). */
+  hardGradScale: number | null;
+  /** Which gradients to return. */
+  grads: { hidden: boolean; weight: boolean; bias: boolean };
+}
+
+export interface FusedLinearKdResult {
+  softRow: Storage; // [rows]
+  hardRow?: Storage; // [rows]
+  gradHidden?: Storage; // [rows, studentDim]
+  gradWeight?: Storage; // [vocab, studentDim]
+  gradBias?: Storage; // [vocab]
 }
 
 export interface GramArgs {
@@ -265,6 +316,8 @@ export interface Backend {
   crossEntropy(a: CrossEntropyArgs): CrossEntropyResult;
   hinton(a: HintonArgs): HintonResult;
   multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult;
+  /** Chunked linear layers + fused softmax-KL (+ CE), see FusedLinearKdArgs. */
+  fusedLinearKd(a: FusedLinearKdArgs): FusedLinearKdResult;
   gramSimilarity(a: GramArgs): GramResult;
   mse(a: MseArgs): MseResult;
 

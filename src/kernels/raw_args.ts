@@ -49,13 +49,22 @@ const oneShape: Shape = () => '[1]';
 const f32 = (io: Io, count: Count, shape: Shape): Spec => ({ kind: 'array', dtype: 'float32', io, count, shape });
 const labels: Spec = { kind: 'array', dtype: 'int32', io: 'in', count: rows, shape: rowsShape };
 const weight = f32('optIn', (v) => v.cols as number, (v) => `[cols] = [${v.cols}]`);
+/** Token mask: rows whose label equals ignoreIndex get loss 0 and zero gradients. */
+const maskLabels: Spec = { kind: 'array', dtype: 'int32', io: 'optIn', count: rows, shape: rowsShape };
+const divergence: Spec = { kind: 'oneOf', values: ['forward-kl', 'reverse-kl', 'jsd'], default: 'forward-kl' };
+const byDim = (d: string): Count => (v) => (v.rows as number) * (v[d] as number);
+const byDimShape = (d: string): Shape => (v) => `[rows, ${d}] = [${v.rows}, ${v[d]}]`;
+const vocabBy = (d: string): Count => (v) => (v.vocab as number) * (v[d] as number);
+const vocabByShape = (d: string): Shape => (v) => `[vocab, ${d}] = [${v.vocab}, ${v[d]}]`;
+const vocab: Count = (v) => v.vocab as number;
+const vocabShape: Shape = (v) => `[vocab] = [${v.vocab}]`;
 
 export const RAW_OPTIONS = {
   softmaxKL: {
     rows: dim(0), cols: dim(1), student: f32('in', rc, rcShape), teacher: f32('in', rc, rcShape), temperature,
-    divergence: { kind: 'oneOf', values: ['forward-kl', 'reverse-kl', 'jsd'], default: 'forward-kl' }, beta: unit(0.5),
+    divergence, beta: unit(0.5),
     rowLoss: f32('out', rows, rowsShape), gradStudent: f32('optOut', rc, rcShape), gradTeacher: f32('optOut', rc, rcShape),
-    studentGradScale: scale, teacherGradScale: scale,
+    studentGradScale: scale, teacherGradScale: scale, labels: maskLabels, ignoreIndex: index,
   },
   crossEntropy: {
     rows: dim(0), cols: dim(1), logits: f32('in', rc, rcShape), labels, labelSmoothing: unit(0), ignoreIndex: index,
@@ -70,7 +79,20 @@ export const RAW_OPTIONS = {
     rows: dim(0), cols: dim(1), student: f32('in', rc, rcShape), teachers: { kind: 'arrays', io: 'in', count: rc, shape: rcShape },
     weights: { kind: 'weights' }, temperature, rowLoss: f32('out', rows, rowsShape), gradStudent: f32('optOut', rc, rcShape),
     gradTeachers: { kind: 'arrays', io: 'optOut', count: rc, shape: rcShape }, studentGradScale: scale,
-    teacherGradScales: { kind: 'scales' },
+    teacherGradScales: { kind: 'scales' }, labels: maskLabels, ignoreIndex: index,
+  },
+  fusedLinearKdLoss: {
+    rows: dim(0), vocab: dim(1), studentDim: dim(1), teacherDim: dim(1),
+    studentHidden: f32('in', byDim('studentDim'), byDimShape('studentDim')),
+    studentWeight: f32('in', vocabBy('studentDim'), vocabByShape('studentDim')), studentBias: f32('optIn', vocab, vocabShape),
+    teacherHidden: f32('in', byDim('teacherDim'), byDimShape('teacherDim')),
+    teacherWeight: f32('in', vocabBy('teacherDim'), vocabByShape('teacherDim')), teacherBias: f32('optIn', vocab, vocabShape),
+    labels: maskLabels, ignoreIndex: index, temperature, divergence, beta: unit(0.5),
+    chunkSize: { kind: 'number', default: 0, min: 0, max: INT31, integer: true },
+    softRow: f32('out', rows, rowsShape), hardRow: f32('optOut', rows, rowsShape),
+    gradHidden: f32('optOut', byDim('studentDim'), byDimShape('studentDim')),
+    gradWeight: f32('optOut', vocabBy('studentDim'), vocabByShape('studentDim')), gradBias: f32('optOut', vocab, vocabShape),
+    softGradScale: scale, hardGradScale: scale,
   },
   gramSimilarity: {
     b: dim(1, 65536), ds: dim(1), dt: dim(1),

@@ -48,3 +48,14 @@ export function withFusedGrad(name: string, value: Tensor, inputs: Tensor[], gra
     });
   });
 }
+
+/** alpha * soft + (1 - alpha) * hard, elementwise on the device (soft and hard of one shape). */
+export function blend(be: Backend, soft: Tensor, hard: Tensor, alpha: number): Tensor {
+  const n = soft.size;
+  const a = be.affine(soft.storage, n, alpha, 0);
+  const b = be.affine(hard.storage, n, 1 - alpha, 0);
+  const sum = be.binary('add', { storage: a, rowStride: 0, colStride: 1 }, { storage: b, rowStride: 0, colStride: 1 }, 1, n);
+  be.dispose(a);
+  be.dispose(b);
+  return fromStorage(be, sum, soft.shape);
+}

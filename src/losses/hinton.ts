@@ -2,8 +2,9 @@
  * Hinton's distillation loss, fused: one read of the student logits for both terms.
  *
  *   loss = alpha * soft + (1 - alpha) * hard
- *   soft = T^2 * KL(softmax(t / T) || softmax(s / T)), reduced 'batchmean' (sum / B)
+ *   soft = T^2 * KL(softmax(t / T) || softmax(s / T)), 'mean' over the non-ignored rows
  *   hard = crossEntropy(s, labels) at T = 1, reduced 'mean' (over non-ignored rows, PyTorch)
+ * Rows whose label is ignoreIndex (prompt or padding tokens) are masked in both terms.
  *
  * Logits are [..., C] with labels [...] (one per row: a sample or a token); the soft term's mean is
  * over the rows. alpha weights the soft (teacher) term, as in Hinton et al. 2015 and most KD code.
@@ -13,12 +14,11 @@
  */
 import type { Tensor } from '../tensor.js';
 import type { Reduction } from '../kernels/reduction.js';
-import { reductionScale, rowReduction } from '../kernels/reduction.js';
+import { reductionScale, rowReduction, validRows } from '../kernels/reduction.js';
 import {
   checkLogits, checkNumber, checkOptions, checkSameBackend, checkSameShape, checkTemperature,
 } from '../kernels/validate.js';
-import { fromStorage } from '../tensor.js';
-import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
+import { blend, reduceRows, wantsGrad, withFusedGrad } from './fused.js';
 import { ceAttrs, type CrossEntropyOptions } from './cross_entropy.js';
 
 export interface HintonLossOptions extends Omit<CrossEntropyOptions, 'reduction'> {
@@ -51,7 +51,9 @@ export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int
   const { reduction, scale: hardScale } = rowReduction(opts, 'mean', ['none', 'sum', 'mean'] as const, {
     batch: ce.denominator, mean: ce.denominator,
   });
-  const softScale = reduction === 'mean' ? reductionScale('batchmean', { batch: rows, mean: rows }) : hardScale;
+  // The soft term is masked like the hard one: its mean is over the non-ignored rows (unweighted).
+  const valid = validRows(ce.labels, ce.ignoreIndex);
+  const softScale = reduction === 'mean' ? reductionScale('batchmean', { batch: valid, mean: valid }) : hardScale;
   const grad = wantsGrad(student);
   const r = be.hinton({
     student: student.storage, teacher: teacher.storage, labels: labels.storage, rows, cols, temperature,
@@ -64,13 +66,7 @@ export function hintonLoss(student: Tensor, teacher: Tensor, labels: Tensor<'int
   const perRow = reduction === 'none';
   const softT = reduceRows(be, r.softRow, lead, perRow ? 'none' : 'sum', softScale);
   const hardT = reduceRows(be, r.hardRow, lead, perRow ? 'none' : 'sum', hardScale);
-  const n = softT.size;
-  const a = be.affine(softT.storage, n, alpha, 0);
-  const b = be.affine(hardT.storage, n, 1 - alpha, 0);
-  const lossS = be.binary('add', { storage: a, rowStride: 0, colStride: 1 }, { storage: b, rowStride: 0, colStride: 1 }, 1, n);
-  be.dispose(a);
-  be.dispose(b);
-  const loss = withFusedGrad('hintonLoss', fromStorage(be, lossS, softT.shape), [student], [r.grad]);
+  const loss = withFusedGrad('hintonLoss', blend(be, softT, hardT, alpha), [student], [r.grad]);
   if (opts.returnParts) return { loss, soft: softT, hard: hardT };
   softT.dispose();
   hardT.dispose();

@@ -4,3 +4,4 @@ export { hintonLoss, type HintonLossOptions, type HintonParts } from './hinton.j
 export { multiTeacherKdLoss, type MultiTeacherOptions } from './multi_teacher.js';
 export { similarityLoss } from './similarity.js';
 export { hintLoss } from './hint.js';
+export { fusedLinearKdLoss, type FusedLinearKdOptions } from './fused_linear.js';

@@ -10,15 +10,20 @@
  *                            beta = 0 is forward KL and beta = 1 reverse KL, as in TRL and Liger.
  * The T^2 factor keeps gradient magnitudes comparable across temperatures (Hinton et al. 2015, sec. 2);
  * TRL's and Liger's losses are this one divided by T^2.
+ * Token mask: `labels` (int32, shape input.shape[:-1]) with `ignoreIndex` (default -100): a row
+ * whose label is ignoreIndex contributes 0 to the loss and to every gradient (skipped inside the
+ * fused kernel), as TRL's generalized_jsd_loss and Liger's losses do with labels.
  * Reductions (src/kernels/reduction.ts): 'batchmean' (default, sum / input.shape[0] as PyTorch's
- * kl_div), 'sum' (divided by `normalizer` when given), 'mean' (sum / elements, kl_div's elementwise
- * mean), 'none' (input.shape[:-1]).
+ * kl_div; with labels / the non-ignored rows), 'sum' (divided by `normalizer` when given), 'mean'
+ * (sum / elements, kl_div's elementwise mean; with labels / the non-ignored rows), 'none'
+ * (input.shape[:-1]).
  * A teacher logit of -Infinity (masked class) contributes 0 to the loss and to the gradients.
  * Gradients flow to the student, and to the teacher when it requires grad (online distillation).
  */
 import type { Divergence } from '../backends/backend.js';
 import type { Tensor } from '../tensor.js';
 import { REDUCTIONS, type Reduction, rowReduction } from '../kernels/reduction.js';
+import { tokenMask } from './mask.js';
 import { DIVERGENCES, resolveDivergence } from '../kernels/divergence.js';
 import {
   checkLogits, checkNumber, checkOneOf, checkOptions, checkSameBackend, checkSameShape, checkTemperature,
@@ -33,10 +38,14 @@ export interface KdLossOptions {
   reduction?: Reduction;
   /** Divide the 'sum' by this global count (data-parallel shards); implies reduction 'sum'. */
   normalizer?: number;
+  /** int32 [...] (input.shape[:-1]): rows whose label is ignoreIndex are masked out. */
+  labels?: Tensor;
+  /** Default -100. */
+  ignoreIndex?: number;
 }
 
 export function kdLoss(student: Tensor, teacher: Tensor, opts: KdLossOptions = {}): Tensor {
-  checkOptions(opts, 'options', ['temperature', 'divergence', 'beta', 'reduction', 'normalizer']);
+  checkOptions(opts, 'options', ['temperature', 'divergence', 'beta', 'reduction', 'normalizer', 'labels', 'ignoreIndex']);
   const { rows, cols, lead } = checkLogits(student, 'student');
   checkLogits(teacher, 'teacher');
   checkSameShape(student, 'student', teacher, 'teacher');
@@ -44,12 +53,14 @@ export function kdLoss(student: Tensor, teacher: Tensor, opts: KdLossOptions = {
   const temperature = checkTemperature(opts.temperature ?? 1, 'temperature');
   const beta = checkNumber(opts.beta ?? 0.5, 'beta', { min: 0, max: 1 });
   const divergence = resolveDivergence(checkOneOf(opts.divergence ?? 'forward-kl', 'divergence', DIVERGENCES), beta);
-  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });
+  const mask = tokenMask(opts, student, lead, cols);
+  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, mask?.denominators ?? { batch: lead[0], mean: rows * cols });
   const be = student.backend;
   const r = be.softmaxKL({
     student: student.storage, teacher: teacher.storage, rows, cols, temperature, divergence, beta,
     studentGradScale: wantsGrad(student) ? scale : null,
     teacherGradScale: wantsGrad(teacher) ? scale : null,
+    rowMask: mask?.rowMask ?? null,
   });
   const value = reduceRows(be, r.rowLoss, lead, reduction, scale);
   return withFusedGrad('kdLoss', value, [student, teacher], [r.gradStudent, r.gradTeacher]);

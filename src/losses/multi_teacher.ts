@@ -4,7 +4,8 @@
  *   q = sum_k w_k softmax(t_k / T),   loss_i = T^2 * KL(q_i || softmax(s_i / T))
  *
  * Inputs are logits [..., C], one distribution per row over the last dimension. Weights default to
- * uniform, must be >= 0 and sum to 1. Reductions and `normalizer` as kdLoss (default 'batchmean').
+ * uniform, must be >= 0 and sum to 1. Token mask (`labels`, `ignoreIndex`), reductions and
+ * `normalizer` as kdLoss (default 'batchmean').
  * Gradients flow to the student and to any teacher that requires grad.
  */
 import type { Tensor } from '../tensor.js';
@@ -13,6 +14,7 @@ import {
   checkLogits, checkOptions, checkSameBackend, checkSameShape, checkTeacherWeights, checkTemperature, describe,
 } from '../kernels/validate.js';
 import { reduceRows, wantsGrad, withFusedGrad } from './fused.js';
+import { tokenMask } from './mask.js';
 
 export interface MultiTeacherOptions {
   weights?: number[];
@@ -20,10 +22,14 @@ export interface MultiTeacherOptions {
   reduction?: Reduction;
   /** Divide the 'sum' by this global count (data-parallel shards); implies reduction 'sum'. */
   normalizer?: number;
+  /** int32 [...] (input.shape[:-1]): rows whose label is ignoreIndex are masked out. */
+  labels?: Tensor;
+  /** Default -100. */
+  ignoreIndex?: number;
 }
 
 export function multiTeacherKdLoss(student: Tensor, teachers: Tensor[], opts: MultiTeacherOptions = {}): Tensor {
-  checkOptions(opts, 'options', ['weights', 'temperature', 'reduction', 'normalizer']);
+  checkOptions(opts, 'options', ['weights', 'temperature', 'reduction', 'normalizer', 'labels', 'ignoreIndex']);
   const { rows, cols, lead } = checkLogits(student, 'student');
   if (!Array.isArray(teachers) || teachers.length === 0) {
     throw new TypeError(`teachers must be a non-empty array of Tensors of the student's shape, got ${describe(teachers)}`);
@@ -36,12 +42,14 @@ export function multiTeacherKdLoss(student: Tensor, teachers: Tensor[], opts: Mu
   const K = teachers.length;
   const weights = checkTeacherWeights(opts.weights, 'weights', K);
   const temperature = checkTemperature(opts.temperature ?? 1, 'temperature');
-  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, { batch: lead[0], mean: rows * cols });
+  const mask = tokenMask(opts, student, lead, cols);
+  const { reduction, scale } = rowReduction(opts, 'batchmean', REDUCTIONS, mask?.denominators ?? { batch: lead[0], mean: rows * cols });
   const be = student.backend;
   const r = be.multiTeacherKL({
     student: student.storage, teachers: teachers.map((t) => t.storage), weights, rows, cols, temperature,
     studentGradScale: wantsGrad(student) ? scale : null,
     teacherGradScales: teachers.map((t) => (wantsGrad(t) ? scale : null)),
+    rowMask: mask?.rowMask ?? null,
   });
   const value = reduceRows(be, r.rowLoss, lead, reduction, scale);
   return withFusedGrad('multiTeacherKdLoss', value, [student, ...teachers], [r.gradStudent, ...(r.gradTeachers ?? [])]);

@@ -83,7 +83,7 @@ describe('cpu loss kernels: edge cases', () => {
     expect(m.gradB).toBeDefined();
   });
 
-  it('hinton grad = softScale * softmaxKL grad + hardScale * crossEntropy grad', () => {
+  it('hinton grad = softScale * softmaxKL grad + hardScale * crossEntropy grad (the ignored row masked in both)', () => {
     const rows = 3;
     const cols = 7;
     const s = wrap(uniformInputs(3, rows * cols, -4, 4));
@@ -95,7 +95,7 @@ describe('cpu loss kernels: edge cases', () => {
     });
     const kl = cpu.softmaxKL({
       student: s, teacher: t, rows, cols, temperature: 3, divergence: 'forward-kl', beta: 0,
-      studentGradScale: 0.3, teacherGradScale: null,
+      studentGradScale: 0.3, teacherGradScale: null, rowMask: { labels, ignoreIndex: -100 },
     });
     const ce = cpu.crossEntropy({
       logits: s, labels, rows, cols, labelSmoothing: 0.2, ignoreIndex: -100, weight: null, gradScale: 0.05,

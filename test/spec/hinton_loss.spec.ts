@@ -27,7 +27,7 @@ describeEachBackend('hintonLoss', ({ tol }) => {
     });
   }
 
-  it('equals alpha * kdLoss + (1 - alpha) * crossEntropy, value and gradient', async () => {
+  it('equals alpha * kdLoss (same token mask) + (1 - alpha) * crossEntropy, value and gradient', async () => {
     const sv = uniformInputs(31, 5 * 7, -3, 3);
     const tv = uniformInputs(32, 5 * 7, -3, 3);
     const y = [0, 6, -100, 3, 3];
@@ -36,7 +36,7 @@ describeEachBackend('hintonLoss', ({ tol }) => {
     const h = losses.hintonLoss(s1, tensor(tv, [5, 7]), labelsT(y), { ...opts, alpha: 0.7 });
     h.backward();
     const s2 = tensor(sv, [5, 7], { requiresGrad: true });
-    const kd = losses.kdLoss(s2, tensor(tv, [5, 7]), { temperature: 3 });
+    const kd = losses.kdLoss(s2, tensor(tv, [5, 7]), { temperature: 3, labels: labelsT(y) });
     const ce = losses.crossEntropy(s2, labelsT(y), { labelSmoothing: 0.1 });
     const ref = kd.mul(0.7).add(ce.mul(0.3));
     ref.backward();

@@ -20,9 +20,12 @@ const t = uniformInputs(72, B * rowLen, -4, 4);
 const labels = Int32Array.from({ length: B * T }, (_, i) => (i % 3 === 1 ? -100 : (i * 7) % V));
 const valid = labels.filter((y) => y !== -100).length;
 
+// masked: the labels mask tokens, and the whole batch's loss is its mean over the valid tokens.
 const cases = [
-  { loss: 'kdLoss', options: { divergence: 'jsd', beta: 0.3, temperature: 2 }, normalizer: B * T },
-  { loss: 'crossEntropy', options: { labelSmoothing: 0.1 }, normalizer: valid },
+  { loss: 'kdLoss', masked: false, options: { divergence: 'jsd', beta: 0.3, temperature: 2 }, normalizer: B * T },
+  { loss: 'kdLoss', masked: true, options: { divergence: 'jsd', beta: 0.3, temperature: 2 }, normalizer: valid },
+  { loss: 'multiTeacherKdLoss', masked: true, options: { temperature: 2 }, normalizer: valid },
+  { loss: 'crossEntropy', masked: false, options: { labelSmoothing: 0.1 }, normalizer: valid },
 ] as const;
 
 interface ShardResult { backend: string; loss: number; grad: Float32Array }
@@ -48,8 +51,8 @@ const backends = (['cpu', 'native'] as const).filter((b) => {
   if (available[b]) console.log(`[skip] shards on ${b}: ${available[b]}`);
   return !available[b];
 });
-const jobs = backends.flatMap((backend) => cases.map((c) => ({
-  backend, loss: c.loss, options: { ...c.options, reduction: 'sum', normalizer: c.normalizer },
+const jobs = backends.flatMap((backend) => cases.map((c, index) => ({
+  backend, index, loss: c.loss, masked: c.masked, options: { ...c.options, reduction: 'sum', normalizer: c.normalizer },
 })));
 
 describe('normalizer: a batch split over two worker threads', () => {
@@ -60,17 +63,19 @@ describe('normalizer: a batch split over two worker threads', () => {
   }, 120_000);
 
   jobs.forEach((job, j) => {
-    it(`${job.loss} [${job.backend}]: shard losses add up to the whole batch's, shard gradients are its gradient`, () => {
+    it(`${job.loss}${job.masked ? ' (masked tokens)' : ''} [${job.backend}]: shard losses add up to the whole batch's, shard gradients are its gradient`, () => {
       const tol = TOLERANCES[job.backend];
       const [a, b] = [shards[0][j], shards[1][j]];
       expect([a.backend, b.backend]).toEqual([job.backend, job.backend]);
       // The whole batch in this thread: the mean over its tokens (valid tokens for cross-entropy).
       setBackend(job.backend);
       const st = tensor(s, [B, T, V], { requiresGrad: true });
-      const c = cases.find((x) => x.loss === job.loss)!;
-      const whole = job.loss === 'crossEntropy'
-        ? losses.crossEntropy(st, tensor(labels, [B, T], { dtype: 'int32' }), c.options)
-        : losses.kdLoss(st, tensor(t, [B, T, V]), { ...c.options, normalizer: B * T });
+      const c = cases[job.index];
+      const y = tensor(labels, [B, T], { dtype: 'int32' });
+      const tt = tensor(t, [B, T, V]);
+      const whole = c.loss === 'crossEntropy' ? losses.crossEntropy(st, y, c.options)
+        : c.loss === 'multiTeacherKdLoss' ? losses.multiTeacherKdLoss(st, [tt], { ...c.options, labels: y })
+          : losses.kdLoss(st, tt, c.masked ? { ...c.options, labels: y } : { ...c.options, normalizer: B * T });
       whole.backward();
       expectClose(a.loss + b.loss, whole.dataSync()[0], 'sum of shard losses', tol);
       const grad = new Float32Array(B * rowLen);

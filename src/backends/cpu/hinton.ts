@@ -4,13 +4,14 @@
  *
  *   softRow = T^2 KL(softmax(t / T) || softmax(s / T))            (forward-kl, see softmax_kl.ts)
  *   hardRow = w[y] (1 - eps) (-log p_y) + (eps / C) sum_c w[c] (-log p_c),  p = softmax(s)
- *             (0 for rows whose label is ignoreIndex; see cross_entropy.ts)
+ *             (see cross_entropy.ts)
  *   grad    = softGradScale * d(softRow)/ds + hardGradScale * d(hardRow)/ds
  *
  * The caller folds alpha and both reductions into the two scales, e.g. for
  * alpha * batchmean(soft) + (1 - alpha) * mean(hard): softGradScale = alpha / B,
  * hardGradScale = (1 - alpha) / denominator. A null scale counts as 0; the gradient is written
- * when either scale is non-null. Ignored rows still get the soft gradient.
+ * when either scale is non-null. Rows whose label is ignoreIndex are masked in both terms (soft and
+ * hard 0, gradient row 0), as TRL and Liger mask distillation tokens.
  */
 import type { HintonArgs, HintonResult } from '../backend.js';
 import { f32, i32, wrap } from './storage.js';
@@ -38,17 +39,17 @@ export function hinton(a: HintonArgs): HintonResult {
   for (let i = 0; i < rows; i++) {
     const off = i * cols;
     const y = labels[i];
+    // 0. Ignored rows (tokens) are masked in both terms: losses 0, gradient row 0.
+    if (y === ignoreIndex) continue;
+    if (!(y >= 0 && y < cols)) throw new RangeError(`label ${y} of row ${i} is outside [0, ${cols})`);
     g?.fill(0);
-    // 1. Soft term: forward KL at temperature T (every row, ignored or not).
+    // 1. Soft term: forward KL at temperature T.
     logSoftmaxRow(s, off, cols, temperature, logPsT);
     logSoftmaxRow(t, off, cols, temperature, logPt);
     softRow[i] = forwardKLRow(logPsT, logPt, cols, temperature, g, softScale, null, 0);
-    // 2. Hard term: cross-entropy at T = 1, skipped for ignored rows.
-    if (y !== ignoreIndex) {
-      if (!(y >= 0 && y < cols)) throw new RangeError(`label ${y} of row ${i} is outside [0, ${cols})`);
-      logSoftmaxRow(s, off, cols, 1, logPs1);
-      hardRow[i] = crossEntropyRow(logPs1, cols, y, labelSmoothing, weight, g, hardScale);
-    }
+    // 2. Hard term: cross-entropy at T = 1.
+    logSoftmaxRow(s, off, cols, 1, logPs1);
+    hardRow[i] = crossEntropyRow(logPs1, cols, y, labelSmoothing, weight, g, hardScale);
     // 3. Write the float32 gradient row.
     if (grad && g) grad.set(g, off);
   }

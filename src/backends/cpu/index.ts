@@ -19,6 +19,7 @@ import { dropout } from './dropout.js';
 import { conv2d, conv2dBackward } from './conv2d.js';
 import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
+import { fusedLinearKd } from './fused_linear.js';
 
 /** Storage methods for host memory, shared with the native backend. */
 export const hostStorageMethods = {
@@ -57,4 +58,6 @@ export const cpuKernels = {
   conv2d, conv2dBackward, maxPool2d, maxPool2dBackward, addInPlace, sgdStep, adamStep,
 };
 
-export const cpuBackend: Backend = { name: 'cpu', ...hostStorageMethods, ...cpuKernels };
+export const cpuBackend: Backend = {
+  name: 'cpu', ...hostStorageMethods, ...cpuKernels, fusedLinearKd: (a) => fusedLinearKd(cpuBackend, a),
+};

@@ -11,11 +11,12 @@
  * (-Infinity logits) and weights of 0 are exact. A row where q is 0 everywhere (every teacher
  * fully masked) gives rowLoss 0 and zero gradients. A NaN or +Infinity logit (student or any
  * teacher) makes the row's loss and gradient rows NaN. The gradients written are
- * `scale * d(rowLoss_i)/d(input)` for each non-null scale.
+ * `scale * d(rowLoss_i)/d(input)` for each non-null scale. Rows masked by `rowMask` are skipped
+ * (loss 0, gradients 0).
  */
 import type { MultiTeacherArgs, MultiTeacherResult } from '../backend.js';
 import { f32, wrap } from './storage.js';
-import { forwardKLRow, isMaskedRow, logSoftmaxRow } from './softmax_kl.js';
+import { forwardKLRow, isMaskedRow, logSoftmaxRow, maskedRows } from './softmax_kl.js';
 
 export function multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult {
   const { rows, cols, temperature: T, weights } = a;
@@ -34,7 +35,10 @@ export function multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult {
   const gs = gradS ? new Float64Array(cols) : null;
   const gk = new Float64Array(cols);
 
+  const mask = maskedRows(a.rowMask);
   for (let i = 0; i < rows; i++) {
+    // 0. A masked row (token) keeps rowLoss 0 and zero gradient rows.
+    if (mask?.(i)) continue;
     const off = i * cols;
     // 1. Log-probabilities of the student and of every teacher at temperature T.
     logSoftmaxRow(s, off, cols, T, logPs);

@@ -19,7 +19,7 @@
  *                endpoints to forward / reverse KL before calling (src/kernels/divergence.ts).
  *
  * The gradient written is `scale * d(rowLoss_i)/d(input)`, in float32, for each input whose
- * scale is not null.
+ * scale is not null. Rows masked by `rowMask` (label == ignoreIndex) are skipped: loss 0, gradients 0.
  *
  * Non-finite inputs (PyTorch's policy): a NaN or +Infinity logit in a row makes that row's loss
  * NaN and its gradient rows NaN; other rows are untouched.
@@ -35,8 +35,15 @@
  * References: Hinton et al. 2015 (T^2 scaling); torch.nn.functional.kl_div; TRL's
  * generalized_jsd_loss (the jsd mixture; its beta = 0 / 1 special cases are mapped by the caller).
  */
-import type { Divergence, SoftmaxKLArgs, SoftmaxKLResult } from '../backend.js';
-import { f32, wrap } from './storage.js';
+import type { Divergence, RowMask, SoftmaxKLArgs, SoftmaxKLResult } from '../backend.js';
+import { f32, i32, wrap } from './storage.js';
+
+/** Whether row i is masked out (its label is ignoreIndex), or null without a mask. */
+export function maskedRows(m: RowMask | null | undefined): ((i: number) => boolean) | null {
+  if (!m) return null;
+  const y = i32(m.labels);
+  return (i) => y[i] === m.ignoreIndex;
+}
 
 /**
  * log-softmax of x[off .. off + cols) / T into out[0 .. cols), in float64:
@@ -229,7 +236,10 @@ export function softmaxKL(a: SoftmaxKLArgs): SoftmaxKLResult {
   const sScale = a.studentGradScale ?? 0;
   const tScale = a.teacherGradScale ?? 0;
 
+  const mask = maskedRows(a.rowMask);
   for (let i = 0; i < rows; i++) {
+    // 0. A masked row (token) keeps rowLoss 0 and zero gradient rows.
+    if (mask?.(i)) continue;
     const off = i * cols;
     // 1. Log-probabilities of both rows at temperature T.
     logSoftmaxRow(s, off, cols, temperature, logPs);

@@ -22,7 +22,7 @@ export interface NativeAddon {
   softmaxKL(
     student: F32, teacher: F32, rows: number, cols: number, temperature: number, divergence: number,
     beta: number, rowLoss: F32, gradStudent: Opt<F32>, gradTeacher: Opt<F32>,
-    studentGradScale: number, teacherGradScale: number,
+    studentGradScale: number, teacherGradScale: number, maskLabels?: Opt<Int32Array>, maskIgnore?: number,
   ): void;
   crossEntropy(
     logits: F32, labels: Int32Array, rows: number, cols: number, labelSmoothing: number, ignoreIndex: number,
@@ -36,7 +36,7 @@ export interface NativeAddon {
   multiTeacherKL(
     student: F32, teachers: F32[], weights: Float64Array, rows: number, cols: number, temperature: number,
     rowLoss: F32, gradStudent: Opt<F32>, gradTeachers: Opt<Opt<F32>[]>, studentGradScale: number,
-    teacherGradScales: Opt<Float64Array>,
+    teacherGradScales: Opt<Float64Array>, maskLabels?: Opt<Int32Array>, maskIgnore?: number,
   ): void;
   gramSimilarity(
     student: F32, teacher: F32, b: number, ds: number, dt: number, loss: F32, gradStudent: Opt<F32>,

@@ -21,6 +21,7 @@ import { dropout } from './dropout.js';
 import { conv2d, conv2dBackward } from './conv2d.js';
 import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
+import { fusedLinearKd } from '../cpu/fused_linear.js';
 
 export { loadAddon, tryLoadAddon, addonLoadError, addonCandidates, type NativeAddon } from './addon.js';
 
@@ -34,5 +35,10 @@ export const nativeKernels = {
 /** Loads the addon (throws one Error naming the paths tried and the fix) and returns the backend. */
 export function loadNativeBackend(): Backend {
   loadAddon();
-  return { name: 'native', ...hostStorageMethods, ...cpuKernels, ...nativeKernels };
+  // fusedLinearKd: the host-memory chunk driver on this backend's kernels (the addon's threaded GEMM
+  // and fused losses), row blocks as views.
+  const be: Backend = {
+    name: 'native', ...hostStorageMethods, ...cpuKernels, ...nativeKernels, fusedLinearKd: (a) => fusedLinearKd(be, a),
+  };
+  return be;
 }

@@ -2,6 +2,7 @@
 import type { MultiTeacherArgs, MultiTeacherResult } from '../backend.js';
 import { allocF32, f32, wrap } from '../cpu/storage.js';
 import { loadAddon } from './addon.js';
+import { maskArgs } from './softmax_kl.js';
 
 export function multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult {
   const n = a.rows * a.cols;
@@ -12,7 +13,7 @@ export function multiTeacherKL(a: MultiTeacherArgs): MultiTeacherResult {
   loadAddon().multiTeacherKL(
     f32(a.student), a.teachers.map(f32), Float64Array.from(a.weights), a.rows, a.cols, a.temperature,
     rowLoss, gs, anyT ? gts : null, a.studentGradScale ?? 0,
-    anyT ? Float64Array.from(a.teacherGradScales, (sc) => sc ?? 0) : null,
+    anyT ? Float64Array.from(a.teacherGradScales, (sc) => sc ?? 0) : null, ...maskArgs(a.rowMask),
   );
   const r: MultiTeacherResult = { rowLoss: wrap(rowLoss) };
   if (gs) r.gradStudent = wrap(gs);

@@ -22,6 +22,7 @@ import { dropout } from './dropout.js';
 import { conv2d, conv2dBackward } from './conv2d.js';
 import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
+import { fusedLinearKd } from './fused_linear.js';
 
 export type { DeviceOptions } from './device.js';
 export type { GpuStats } from './runtime.js';
@@ -43,8 +44,13 @@ export type WebGPUBackend = Backend & {
 
 export async function createWebGPUBackend(opts: DeviceOptions = {}): Promise<WebGPUBackend> {
   const { device, owned } = await acquireDevice(opts);
-  const rt = new GpuRuntime(device, owned);
-  return {
+  return webgpuBackendOn(new GpuRuntime(device, owned));
+}
+
+/** The backend's methods on a runtime (the raw layer makes one that encodes into the caller's encoder). */
+export function webgpuBackendOn(rt: GpuRuntime): WebGPUBackend {
+  const device = rt.device;
+  const be: WebGPUBackend = {
     name: 'webgpu',
     sync: false,
     device,
@@ -83,5 +89,7 @@ export async function createWebGPUBackend(opts: DeviceOptions = {}): Promise<Web
     addInPlace: (dst, src, size) => addInPlace(rt, dst, src, size),
     sgdStep: (param, grad, buf, size, p) => sgdStep(rt, param, grad, buf, size, p),
     adamStep: (param, grad, m, v, size, p) => adamStep(rt, param, grad, m, v, size, p),
+    fusedLinearKd: (a) => fusedLinearKd(be, rt, a),
   };
+  return be;
 }

@@ -13,6 +13,8 @@ export interface MultiTeacherBuffers {
   rowLoss: GPUBuffer; // [rows] out
   gradStudent?: GPUBuffer; // [rows, cols] out
   gradTeachers?: (GPUBuffer | undefined)[]; // K x [rows, cols] out
+  /** int32 [rows]: a row whose label equals ignoreIndex gets loss 0 and gradients 0. */
+  labels?: GPUBuffer | null;
 }
 
 export interface MultiTeacherParams {
@@ -22,6 +24,7 @@ export interface MultiTeacherParams {
   weights: number[];
   studentGradScale?: number | null;
   teacherGradScales?: (number | null)[];
+  ignoreIndex?: number; // with labels, default -100
 }
 
 export function encodeMultiTeacherKL(ctx: KernelContext, enc: GPUCommandEncoder, b: MultiTeacherBuffers, p: MultiTeacherParams): void {
@@ -34,11 +37,14 @@ export function encodeMultiTeacherKL(ctx: KernelContext, enc: GPUCommandEncoder,
   const fields = (k: number, flags: number, w: number, scale: number) => ctx.uniform([
     ['u32', rows], ['u32', cols], ['u32', k], ['u32', flags],
     ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', w], ['f32', scale],
+    ['u32', b.labels ? 1 : 0], ['i32', p.ignoreIndex ?? -100],
   ]);
   // 1. Target q, one teacher at a time.
   const target = ctx.pipeline('multi_teacher', 'build_target', { WG: rowWG(cols) });
   for (let k = 0; k < K; k++) {
-    ctx.dispatch(enc, target, [fields(k, k > 0 ? 1 : 0, p.weights[k], 0), b.teachers[k], q, stats], rows);
+    ctx.dispatch(enc, target, [
+      fields(k, k > 0 ? 1 : 0, p.weights[k], 0), b.teachers[k], q, stats, undefined, undefined, undefined, b.labels ?? ctx.dummy(0),
+    ], rows);
   }
   // 2. Row loss and the student gradient.
   const gs = p.studentGradScale != null && b.gradStudent ? 1 : 0;
@@ -65,7 +71,8 @@ export function multiTeacherKL(rt: GpuRuntime, a: MultiTeacherArgs): MultiTeache
   encodeMultiTeacherKL(rt.ctx, rt.encoder(), {
     student: rt.buf(a.student), teachers: a.teachers.map((t) => rt.buf(t)), rowLoss: rowLoss.buffer!,
     gradStudent: gradStudent?.buffer ?? undefined, gradTeachers: gradTeachers.map((g) => g?.buffer ?? undefined),
-  }, a);
+    labels: a.rowMask ? rt.buf(a.rowMask.labels) : null,
+  }, { ...a, ignoreIndex: a.rowMask?.ignoreIndex });
   const r: MultiTeacherResult = { rowLoss };
   if (gradStudent) r.gradStudent = gradStudent;
   if (gradTeachers.some((g) => g)) r.gradTeachers = gradTeachers;

@@ -29,6 +29,8 @@ export class GpuRuntime {
   readonly stats: GpuStats = { reads: 0, submits: 0, kernels: 0, uploads: 0 };
   readonly pool: BufferPool;
   private enc: GPUCommandEncoder | null = null;
+  /** The caller's encoder while encodeInto() runs (raw layer): every command goes there, unsubmitted. */
+  private external: GPUCommandEncoder | null = null;
   private pending = 0;
   private failure: Error | null = null;
   private rejectors = new Set<(e: Error) => void>();
@@ -110,9 +112,23 @@ export class GpuRuntime {
 
   // ---- encoding ----------------------------------------------------------------------------
 
+  /** Runs fn with every command encoded into the caller's `enc`; the caller submits. */
+  encodeInto<T>(enc: GPUCommandEncoder, fn: () => T): T {
+    this.external = enc;
+    try {
+      return fn();
+    } finally {
+      this.external = null;
+    }
+  }
+
   /** The batch's encoder; each call counts as one kernel toward the batch size. */
   encoder(): GPUCommandEncoder {
     this.check();
+    if (this.external) {
+      this.stats.kernels++;
+      return this.external;
+    }
     if (this.pending >= MAX_BATCH) this.flush();
     if (!this.enc) this.enc = this.device.createCommandEncoder({ label: 'kd-kernels batch' });
     this.pending++;
