@@ -261,7 +261,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   const softTargets = (src: Float32Array, rows: Int32Array, dim: number) => tensor(gather(src, rowsOf(rows), dim), [rows.length, dim]);
 
   const featureWeight = o.featureWeight ?? FEATURE_WEIGHT[o.method] ?? 0;
-  const distillArm = (built: Built, T: number, alpha: number, stepsPerEpoch: number, epochs: number, phase: string) => {
+  const distillArm = (built: Built, T: number, alpha: number, stepsPerEpoch: number, epochs: number, phase: string, lr = o.lr) => {
     const lab = new Cycler(labIdx, seed + 21);
     const tr = new Cycler(transferIdx, seed + 22);
     const regressor = o.method === 'hint' ? buildRegressor(built.featureDim, teacher!.featureDim, mlpSeed + 5) : null;
@@ -292,7 +292,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       return { loss, images };
     };
     return fit({
-      ...fitArgs, phase, tracked: [{ name: 'distilled', built, extra: regressor ? [regressor] : [] }],
+      ...fitArgs, lr, phase, tracked: [{ name: 'distilled', built, extra: regressor ? [regressor] : [] }],
       epochs, stepsPerEpoch, step, progress: progress(phase),
     });
   };
@@ -365,7 +365,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       return { loss: lossS.add(lossT), images: 2 * rows.length };
     };
     const rs = await fit({
-      ...fitArgs, phase: 'online', tracked: [{ name: 'teacher', built: tb }, { name: 'distilled', built: student }],
+      ...teacherFit, phase: 'online', tracked: [{ name: 'teacher', built: tb }, { name: 'distilled', built: student }],
       epochs: teacherEpochs, stepsPerEpoch: labStepsPerEpoch, step, progress: progress('online'),
     });
     await record('teacher', tb, rs[0], { mode: 'online' });
@@ -394,7 +394,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     // Born-again (Furlanello et al. 2018): a network of the teacher's own shape, on the teacher's budget.
     manualSeed(seed);
     const built = buildModel(teacher!.arch, seed * 1000 + 3);
-    const [r] = await distillArm(built, T, alpha, labStepsPerEpoch, teacherEpochs, 'born-again');
+    const [r] = await distillArm(built, T, alpha, labStepsPerEpoch, teacherEpochs, 'born-again', o.teacherLr);
     await record('distilled', built, r, kdInfo);
     notes.push(`self: a ${describeArch(teacher!.arch)} distilled from the teacher, ${teacherEpochs} epochs of ${labStepsPerEpoch} steps (the teacher's budget)`);
   }
