@@ -369,7 +369,8 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     p.param = a.f32_out(0, "param", size, sh);
     p.grad = a.f32_in(1, "grad", size, sh);
     p.momentum_buf = a.f32_out_opt(2, "momentumBuf", size, sh);
-    if (p.momentum != 0 && !p.momentum_buf) a.type_error("momentumBuf", "must be a Float32Array when momentum != 0");
+    // (an empty array gives a null pointer too: test presence, not the pointer)
+    if (p.momentum != 0 && a.absent(2)) a.type_error("momentumBuf", "must be a Float32Array when momentum != 0");
     a.check_no_alias();
     kd::sgd(p);
     return info.Env().Undefined();

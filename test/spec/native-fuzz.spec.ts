@@ -283,3 +283,265 @@ describe.skipIf(!addon)('kd-kernels/native layer validates in TypeScript', () =>
     expect(native.info().isasSupported).toContain(native.info().isa);
   });
 });
+
+// ---- random fuzz of every entry point -----------------------------------------------------------
+//
+// Each entry point has a builder of a random valid call (small random shapes; data with NaN, +-Inf
+// and huge values now and then). A round mutates 0 to 3 arguments at random (wrong types, wrong or
+// detached or shrunk buffers, SharedArrayBuffer views, aliasing views, NaN / Inf / huge / fractional
+// numbers, arrays with getters that detach, dropped or extra arguments) and calls the raw addon:
+// an unmutated call must succeed, any other must succeed or throw a TypeError / RangeError, and the
+// process must not crash (under .ci/sanitize.sh: no AddressSanitizer / UBSan report either).
+// KD_FUZZ_SECONDS=n runs rounds until n seconds have passed (the sanitizer job); otherwise
+// KD_FUZZ_ROUNDS (default 150) rounds per entry point. KD_FUZZ_SEED picks the seed (printed).
+
+const FUZZ_SEED = Number(process.env.KD_FUZZ_SEED ?? 0x5eed) >>> 0;
+let fz = FUZZ_SEED || 1;
+const fr = (): number => {
+  fz ^= fz << 13;
+  fz ^= fz >>> 17;
+  fz ^= fz << 5;
+  return (fz >>> 0) / 4294967296;
+};
+const int = (lo: number, hi: number): number => lo + Math.floor(fr() * (hi - lo + 1));
+const choose = <T>(xs: readonly T[]): T => xs[Math.floor(fr() * xs.length)];
+
+/** Random float32 data: mostly N(0, 3)-ish, sometimes NaN, +-Inf, +-3e38 or -Inf runs (masked classes). */
+function data(n: number): Float32Array {
+  const x = Float32Array.from({ length: n }, () => (fr() * 2 - 1) * 3);
+  if (n > 0 && fr() < 0.3) for (let k = int(1, 3); k > 0; k--) x[int(0, n - 1)] = choose([NaN, Infinity, -Infinity, 3e38, -3e38, 1e4]);
+  return x;
+}
+const zeros = (n: number): Float32Array => new Float32Array(n);
+const maybe = <T>(x: T): T | null => (fr() < 0.3 ? null : x);
+
+function detached(n: number): Float32Array {
+  const x = new Float32Array(n);
+  structuredClone(x.buffer, { transfer: [x.buffer] });
+  return x;
+}
+const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize?(n: number): void };
+function shrunk(n: number): Float32Array {
+  const buf = new Resizable(n * 4, { maxByteLength: n * 4 + 4 });
+  const x = new Float32Array(buf);
+  buf.resize?.(0);
+  return x;
+}
+function shared<T extends Float32Array | Int32Array>(x: T): T {
+  const y = new (x.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(x.byteLength));
+  if (x.byteLength) y.set(x as never); // (an earlier mutation may have detached x)
+  return y;
+}
+
+/** A wrong (or odd but valid) value in place of v; `others` are the call's other arguments (for aliasing views). */
+function mutate(v: unknown, others: unknown[]): unknown {
+  const junk = [undefined, null, 'x', '3', {}, true, Symbol('s'), () => 1, 10n, [1, 2, 3]];
+  if (v instanceof Float32Array || v instanceof Int32Array) {
+    const n = v.length;
+    const views = others.filter((o): o is Float32Array => o instanceof Float32Array && o !== v && o.length > 0);
+    const Same = v.constructor as new (n: number) => Float32Array | Int32Array;
+    return choose<() => unknown>([
+      () => choose(junk),
+      () => new Same(n + 1),
+      () => new Same(Math.max(0, n - 1)),
+      () => new Float64Array(n),
+      () => (v instanceof Float32Array ? new Int32Array(n) : new Float32Array(n)),
+      () => detached(n),
+      () => shrunk(n),
+      () => shared(v),
+      () => (views.length ? choose(views).subarray(0, Math.min(n, choose(views).length)) : new Same(n)),
+      () => (v instanceof Int32Array ? Int32Array.from(v, () => choose([-1, 2 ** 31 - 1, -(2 ** 31), 1e6, -100])) : data(n).fill(NaN)),
+      () => new Uint8Array(n * 4),
+      () => new DataView(new ArrayBuffer(n * 4)),
+    ])();
+  }
+  if (v instanceof Float64Array) {
+    return choose([() => new Float64Array(v.length + 1), () => Float64Array.from(v, () => choose([NaN, -1, Infinity, 0.5])), () => new Float32Array(v.length), () => Array.from(v), () => choose(junk)])();
+  }
+  if (Array.isArray(v)) {
+    return choose<() => unknown>([
+      () => [],
+      () => v.slice(0, -1),
+      () => [...v, v[0]],
+      () => v.map(() => choose(junk)),
+      () => v.map((x) => (x instanceof Float32Array ? detached(x.length) : x)),
+      () => {
+        // an element getter that detaches the first array before the second is read
+        const arr = [...v];
+        if (arr.length > 1 && arr[0] instanceof Float32Array) {
+          const first = arr[0] as Float32Array;
+          const second = arr[1];
+          Object.defineProperty(arr, 1, { enumerable: true, get: () => (structuredClone(first.buffer, { transfer: [first.buffer] }), second) });
+        }
+        return arr;
+      },
+      () => Object.assign(new Array(v.length), { 0: v[0] }), // holes
+      () => choose(junk),
+    ])();
+  }
+  if (typeof v === 'number') {
+    return choose([NaN, Infinity, -Infinity, -1, 0, 1, 1.5, -0.5, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, 2 ** 62, 1e-300, 1e39, 65537, v + 1, v - 1, ...junk]);
+  }
+  if (typeof v === 'boolean') return choose([0, 1, 'true', null, undefined, !v]);
+  if (v === null) return choose([new Float32Array(int(0, 50)), new Float64Array(3), 'x', 0, {}, detached(4)]);
+  return choose(junk);
+}
+
+interface Fuzz {
+  name: string;
+  build: () => unknown[];
+}
+
+const T = (): number => choose([0.5, 1, 2, 4, 1e-3, 1e3]);
+const scaleV = (): number => choose([1, 0.25, -1, 0, 1e-3]);
+const labelsFor = (rows: number, cols: number): Int32Array => Int32Array.from({ length: rows }, () => (fr() < 0.2 ? -100 : int(0, cols - 1)));
+const convDims = () => {
+  const groups = int(1, 2);
+  const cIn = groups * int(1, 2);
+  const cOut = groups * int(1, 2);
+  const n = int(0, 2);
+  const h = int(1, 6);
+  const w = int(1, 6);
+  const padding = int(0, 1);
+  const kh = int(1, Math.min(3, h + 2 * padding));
+  const kw = int(1, Math.min(3, w + 2 * padding));
+  const stride = int(1, 2);
+  const hOut = Math.floor((h + 2 * padding - kh) / stride) + 1;
+  const wOut = Math.floor((w + 2 * padding - kw) / stride) + 1;
+  return { shape: [n, cIn, h, w, cOut, kh, kw, stride, padding, groups, hOut, wOut], n, cIn, h, w, cOut, kh, kw, groups, hOut, wOut };
+};
+const poolDims = () => {
+  const n = int(0, 2);
+  const c = int(1, 3);
+  const h = int(1, 6);
+  const w = int(1, 6);
+  const kernel = int(1, Math.min(h, w, 3));
+  const stride = int(1, 2);
+  const hOut = Math.floor((h - kernel) / stride) + 1;
+  const wOut = Math.floor((w - kernel) / stride) + 1;
+  return { shape: [n, c, h, w, kernel, stride, hOut, wOut], inLen: n * c * h * w, outLen: n * c * hOut * wOut, plane: h * w, planeOut: hOut * wOut };
+};
+
+const FUZZ: Fuzz[] = [
+  { name: 'softmaxKL', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), data(n), r, c, T(), int(0, 2), fr(), zeros(r), maybe(zeros(n)), maybe(zeros(n)), scaleV(), scaleV()]; } },
+  { name: 'crossEntropy', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), labelsFor(r, c), r, c, fr() * 0.3, -100, maybe(Float32Array.from({ length: c }, () => fr())), zeros(r), maybe(zeros(n)), scaleV()]; } },
+  { name: 'hinton', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), data(n), labelsFor(r, c), r, c, T(), fr() * 0.3, -100, maybe(Float32Array.from({ length: c }, () => fr())), zeros(r), zeros(r), maybe(zeros(n)), scaleV(), scaleV()]; } },
+  {
+    name: 'multiTeacherKL',
+    build: () => {
+      const r = int(0, 5), c = int(1, 30), n = r * c, K = int(1, 3);
+      const w = Float64Array.from({ length: K }, () => 1 / K);
+      const gts = fr() < 0.5 ? Array.from({ length: K }, () => maybe(zeros(n))) : null;
+      return [data(n), Array.from({ length: K }, () => data(n)), w, r, c, T(), zeros(r), maybe(zeros(n)), gts, scaleV(), gts ? new Float64Array(K).fill(1) : null];
+    },
+  },
+  { name: 'gramSimilarity', build: () => { const b = int(1, 6), ds = int(1, 9), dt = int(1, 9); return [data(b * ds), data(b * dt), b, ds, dt, zeros(1), maybe(zeros(b * ds)), maybe(zeros(b * dt)), scaleV(), scaleV()]; } },
+  { name: 'mse', build: () => { const s = int(0, 50); return [data(s), data(s), s, zeros(1), maybe(zeros(s)), maybe(zeros(s)), scaleV(), scaleV()]; } },
+  { name: 'matmul', build: () => { const m = int(0, 9), k = int(0, 9), n = int(0, 9); return [data(m * k), data(k * n), m, k, n, fr() < 0.5, fr() < 0.5, zeros(m * n)]; } },
+  {
+    name: 'binary',
+    build: () => {
+      const rows = int(0, 6), cols = int(0, 6);
+      const strides = (): [number, number] => choose<[number, number]>([[cols, 1], [0, 1], [1, 0], [0, 0], [1, rows]]);
+      const need = (rs: number, cs: number) => (rows && cols ? (rows - 1) * rs + (cols - 1) * cs + 1 : 0);
+      const [ars, acs] = strides();
+      const [brs, bcs] = strides();
+      return [int(0, 6), data(need(ars, acs) + int(0, 2)), ars, acs, data(need(brs, bcs) + int(0, 2)), brs, bcs, rows, cols, zeros(rows * cols)];
+    },
+  },
+  { name: 'unary', build: () => { const s = int(0, 40); return [int(0, 6), data(s), s, zeros(s)]; } },
+  { name: 'affine', build: () => { const s = int(0, 40); return [data(s), s, fr() * 4 - 2, fr(), zeros(s)]; } },
+  { name: 'addInPlace', build: () => { const s = int(0, 40); return [zeros(s), data(s), s]; } },
+  { name: 'sum', build: () => { const r = int(0, 6), c = int(0, 6), axis = int(0, 2); return [data(r * c), r, c, axis, scaleV(), zeros(axis === 0 ? c : axis === 1 ? r : 1)]; } },
+  { name: 'softmax', build: () => { const r = int(0, 6), c = int(0, 9); return [data(r * c), r, c, fr() < 0.5, zeros(r * c)]; } },
+  { name: 'softmaxBackward', build: () => { const r = int(0, 6), c = int(0, 9); return [data(r * c), data(r * c), r, c, fr() < 0.5, zeros(r * c)]; } },
+  { name: 'transpose', build: () => { const r = int(0, 6), c = int(0, 9); return [data(r * c), r, c, zeros(r * c)]; } },
+  { name: 'dropout', build: () => { const s = int(0, 40); return [data(s), s, fr(), int(0, 2 ** 32 - 1), zeros(s), zeros(s)]; } },
+  {
+    name: 'conv2d',
+    build: () => {
+      const d = convDims();
+      return [data(d.n * d.cIn * d.h * d.w), data(d.cOut * (d.cIn / d.groups) * d.kh * d.kw), maybe(data(d.cOut)), zeros(d.n * d.cOut * d.hOut * d.wOut), ...d.shape];
+    },
+  },
+  {
+    name: 'conv2dBackward',
+    build: () => {
+      const d = convDims();
+      const xLen = d.n * d.cIn * d.h * d.w, wLen = d.cOut * (d.cIn / d.groups) * d.kh * d.kw;
+      return [data(d.n * d.cOut * d.hOut * d.wOut), data(xLen), data(wLen), maybe(zeros(xLen)), maybe(zeros(wLen)), maybe(zeros(d.cOut)), ...d.shape];
+    },
+  },
+  { name: 'maxPool2d', build: () => { const d = poolDims(); return [data(d.inLen), zeros(d.outLen), new Int32Array(d.outLen), ...d.shape]; } },
+  {
+    name: 'maxPool2dBackward',
+    build: () => {
+      const d = poolDims();
+      const argmax = Int32Array.from({ length: d.outLen }, (_, o) => Math.floor(o / d.planeOut) * d.plane + int(0, d.plane - 1));
+      return [data(d.outLen), argmax, zeros(d.inLen), ...d.shape];
+    },
+  },
+  {
+    name: 'sgdStep',
+    build: () => {
+      const s = int(0, 40), momentum = choose([0, 0.9]);
+      return [data(s), data(s), momentum ? zeros(s) : maybe(zeros(s)), s, 0.1, momentum, 0, fr() < 0.5, choose([0, 1e-4]), fr() < 0.5];
+    },
+  },
+  { name: 'adamStep', build: () => { const s = int(0, 40); return [data(s), data(s), zeros(s), zeros(s), s, 1e-3, 0.9, 0.999, 1e-8, choose([0, 0.01]), fr() < 0.5, int(1, 100)]; } },
+  { name: 'info', build: () => [] },
+];
+
+describe.skipIf(!addon)('native addon random fuzz (every entry point)', () => {
+  const a = addon as NativeAddon;
+  const seconds = Number(process.env.KD_FUZZ_SECONDS ?? 0);
+  const rounds = Number(process.env.KD_FUZZ_ROUNDS ?? 150);
+
+  it('covers every function the addon exports', () => {
+    expect(Object.keys(a).filter((k) => typeof a[k] === 'function').sort()).toEqual(FUZZ.map((f) => f.name).sort());
+  });
+
+  it(`random valid and mutated calls: success or TypeError / RangeError, never a crash (seed ${FUZZ_SEED})`, () => {
+    const counts = new Map(FUZZ.map((f) => [f.name, { ok: 0, rejected: 0 }]));
+    const deadline = seconds > 0 ? Date.now() + seconds * 1000 : Infinity;
+    for (let round = 0; seconds > 0 ? Date.now() < deadline : round < rounds; round++) {
+      for (const f of FUZZ) {
+        const args = f.build();
+        const k = fr() < 0.25 ? 0 : int(1, 3);
+        const what: string[] = [];
+        for (let m = 0; m < k; m++) {
+          if (fr() < 0.1) {
+            const cut = int(0, args.length);
+            args.length = cut;
+            what.push(`cut to ${cut} args`);
+          } else if (fr() < 0.05) {
+            args.push(choose([1, null, zeros(3)]));
+            what.push('an extra arg');
+          } else if (args.length) {
+            const i = int(0, args.length - 1);
+            try {
+              args[i] = mutate(args[i], args);
+            } catch {
+              args[i] = undefined; // a view of a buffer an earlier mutation detached
+            }
+            what.push(`arg ${i}`);
+          }
+        }
+        const c = counts.get(f.name)!;
+        try {
+          (a[f.name] as (...x: unknown[]) => unknown)(...args);
+          c.ok++;
+        } catch (e) {
+          const name = (e as Error)?.name;
+          if (k === 0 || (name !== 'TypeError' && name !== 'RangeError')) {
+            throw new Error(`${f.name} round ${round} (seed ${FUZZ_SEED}, mutated: ${what.join(', ') || 'nothing'}): ${name}: ${(e as Error)?.message}`);
+          }
+          c.rejected++;
+        }
+      }
+    }
+    console.log(`native fuzz (seed ${FUZZ_SEED}${seconds ? `, ${seconds} s` : `, ${rounds} rounds`}): ` +
+      [...counts].map(([n, c]) => `${n} ${c.ok} ok / ${c.rejected} rejected`).join('; '));
+    for (const [, c] of counts) expect(c.ok).toBeGreaterThan(0);
+  }, seconds > 0 ? (seconds + 120) * 1000 : undefined);
+});

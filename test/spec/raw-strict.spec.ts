@@ -162,12 +162,15 @@ describe('Tensor API: a temperature that is 0 or Infinity in float32 is a RangeE
 
 // The caller's own device, as a trainer using the raw layer gets it.
 let reason = '';
-const acquired = await acquireDevice().catch((e: Error) => {
-  reason = e.message;
-  return null;
-});
+const only = process.env.KD_TEST_BACKENDS?.split(',').map((b) => b.trim());
+const acquired = only && !only.includes('webgpu')
+  ? ((reason = `not in KD_TEST_BACKENDS=${process.env.KD_TEST_BACKENDS}`), null)
+  : await acquireDevice().catch((e: Error) => {
+    reason = e.message;
+    return null;
+  });
 const device = acquired?.device;
-const needWebgpu = process.env.KD_REQUIRE_WEBGPU === '1';
+const needWebgpu = process.env.KD_REQUIRE_WEBGPU === '1' && (!only || only.includes('webgpu'));
 if (!device && !needWebgpu) console.log(`[skip] raw-strict webgpu: ${reason}`);
 
 (device || needWebgpu ? describe : describe.skip)('kd-kernels/webgpu createKernels is strict (the same checks)', () => {
