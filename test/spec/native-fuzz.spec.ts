@@ -423,7 +423,7 @@ const poolDims = () => {
 };
 
 const FUZZ: Fuzz[] = [
-  { name: 'softmaxKL', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), data(n), r, c, T(), int(0, 2), fr(), zeros(r), maybe(zeros(n)), maybe(zeros(n)), scaleV(), scaleV()]; } },
+  { name: 'softmaxKL', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), data(n), r, c, T(), int(0, 2), fr(), zeros(r), maybe(zeros(n)), maybe(zeros(n)), scaleV(), scaleV(), maybe(labelsFor(r, c)), -100]; } },
   { name: 'crossEntropy', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), labelsFor(r, c), r, c, fr() * 0.3, -100, maybe(Float32Array.from({ length: c }, () => fr())), zeros(r), maybe(zeros(n)), scaleV()]; } },
   { name: 'hinton', build: () => { const r = int(0, 5), c = int(1, 40), n = r * c; return [data(n), data(n), labelsFor(r, c), r, c, T(), fr() * 0.3, -100, maybe(Float32Array.from({ length: c }, () => fr())), zeros(r), zeros(r), maybe(zeros(n)), scaleV(), scaleV()]; } },
   {
@@ -432,7 +432,10 @@ const FUZZ: Fuzz[] = [
       const r = int(0, 5), c = int(1, 30), n = r * c, K = int(1, 3);
       const w = Float64Array.from({ length: K }, () => 1 / K);
       const gts = fr() < 0.5 ? Array.from({ length: K }, () => maybe(zeros(n))) : null;
-      return [data(n), Array.from({ length: K }, () => data(n)), w, r, c, T(), zeros(r), maybe(zeros(n)), gts, scaleV(), gts ? new Float64Array(K).fill(1) : null];
+      return [
+        data(n), Array.from({ length: K }, () => data(n)), w, r, c, T(), zeros(r), maybe(zeros(n)), gts, scaleV(),
+        gts ? new Float64Array(K).fill(1) : null, maybe(labelsFor(r, c)), -100,
+      ];
     },
   },
   { name: 'gramSimilarity', build: () => { const b = int(1, 6), ds = int(1, 9), dt = int(1, 9); return [data(b * ds), data(b * dt), b, ds, dt, zeros(1), maybe(zeros(b * ds)), maybe(zeros(b * dt)), scaleV(), scaleV()]; } },
