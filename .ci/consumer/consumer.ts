@@ -1,6 +1,6 @@
 // A strict TypeScript consumer (skipLibCheck: false), compiled as CommonJS and as ESM by
 // .ci/consumer.sh: the declarations must type-check, results read as Float32Array, and the WebGPU
-// types (GPUDevice) resolve through the package's dependency on @webgpu/types.
+// types (GPUDevice) resolve without @webgpu/types (opaque interfaces in the declarations).
 import { getBackend, losses, tensor, useWebGPU, type Tensor, type WebGPUOptions } from 'kd-kernels';
 import { native } from 'kd-kernels/native';
 import { createKernels, type WebGPUKernels } from 'kd-kernels/webgpu';

@@ -1,5 +1,3 @@
-/// <reference types="@webgpu/types" preserve="true" />
-// The WebGPU types (GPUDevice, GPUBuffer...) used by these declarations: a dependency, so consumers with skipLibCheck: false resolve them.
 /**
  * The Backend interface: storage (alloc / upload / read / dispose) and one method per kernel.
  *
