@@ -19,6 +19,20 @@ export const LOSS_SIZES_QUICK = [
   [256, 32000],
 ];
 
+/** B x C of the loss cases on a GPU (bench/gpu.sh): large batches, LLM vocabularies, few wide rows. */
+export const GPU_LOSS_SIZES = [
+  [8192, 32000],
+  [2048, 128256],
+  [64, 128000],
+  [256, 32000],
+  [4096, 1000],
+];
+/** bench/gpu.sh --quick (and --dry-run on a software adapter): one row-per-workgroup and one split case. */
+export const GPU_LOSS_SIZES_QUICK = [
+  [256, 1000],
+  [8, 20000],
+];
+
 /** (b, ds, dt) for the Gram similarity (SP) loss. */
 export const SP_SIZES = [
   [128, 512, 512],
@@ -39,13 +53,14 @@ export const SUITES = ['kd', 'ce', 'hinton', 'sp', 'mlp', 'cnn', 'grad-read'];
 /**
  * The case list for a run: [{ suite, size: string, dims: number[] }].
  * `size` is the label in the tables ("4096x1000", "b128 ds512 dt512", "batch 128"); `sizes` (optional)
- * keeps only the cases whose label it lists.
+ * keeps only the cases whose label it lists; `gpu` takes the loss sizes of bench/gpu.sh.
  */
-export function caseList(suites, quick, sizes = null) {
+export function caseList(suites, quick, sizes = null, gpu = false) {
   const out = [];
+  const lossSizes = gpu ? (quick ? GPU_LOSS_SIZES_QUICK : GPU_LOSS_SIZES) : quick ? LOSS_SIZES_QUICK : LOSS_SIZES;
   for (const suite of suites) {
     if (suite === 'kd' || suite === 'ce' || suite === 'hinton') {
-      for (const [B, C] of quick ? LOSS_SIZES_QUICK : LOSS_SIZES) out.push({ suite, size: `${B}x${C}`, dims: [B, C] });
+      for (const [B, C] of lossSizes) out.push({ suite, size: `${B}x${C}`, dims: [B, C] });
     } else if (suite === 'sp') {
       for (const [b, ds, dt] of quick ? SP_SIZES_QUICK : SP_SIZES) out.push({ suite, size: `b${b} ds${ds} dt${dt}`, dims: [b, ds, dt] });
     } else if (suite === 'mlp') {

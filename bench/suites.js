@@ -1,7 +1,8 @@
 // One backend, one thread count, in its own process (the native addon reads KD_NUM_THREADS once,
 // at load): benchmark.js suites over the public Tensor API of the built package (dist/).
 //
-//   node bench/suites.js --backend cpu|native|webgpu --suites kd,ce,... [--sizes 256x10,...] [--quick] [--dist DIR]
+//   node bench/suites.js --backend cpu|native|webgpu --suites kd,ce,... [--sizes 256x10,...] [--quick] [--gpu] [--dist DIR]
+// (--gpu: the loss sizes of bench/gpu.sh, cases.js GPU_LOSS_SIZES)
 //
 // Prints one line `BENCH_INFO {json}` and one `BENCH_RESULT {json}` per case on stdout; bench/run.js
 // reads them. Progress goes to stderr.
@@ -17,13 +18,14 @@ const Benchmark = require('benchmark');
 Benchmark.support.decompilation = false;
 
 function parseArgs(argv) {
-  const a = { backend: 'cpu', suites: ['kd'], sizes: null, quick: false, dist: null, from: 0 };
+  const a = { backend: 'cpu', suites: ['kd'], sizes: null, quick: false, gpu: false, dist: null, from: 0 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--backend') a.backend = argv[++i];
     else if (k === '--suites') a.suites = argv[++i].split(',');
     else if (k === '--sizes') a.sizes = argv[++i].split(',');
     else if (k === '--quick') a.quick = true;
+    else if (k === '--gpu') a.gpu = true;
     else if (k === '--dist') a.dist = argv[++i];
     else if (k === '--from') a.from = Number(argv[++i]);
   }
@@ -187,38 +189,56 @@ const makers = {
   },
 };
 
-// The raw kernels of kd-kernels/native (no Tensor, no autograd, preallocated outputs): the same loss
-// cases, reported as backend 'native-raw' next to the public-API rows, so that the API's own cost
+// The raw kernels of kd-kernels/native (host arrays) and kd-kernels/webgpu (device buffers, one
+// encoder submitted per call): no Tensor, no autograd, preallocated outputs. The same loss cases,
+// reported as backend '<backend>-raw' next to the public-API rows, so that the API's own cost
 // (copying x into a new tensor, autograd, reductions) shows as the difference. No targets apply.
-let rawNative = null;
+let rawCall = null; // (kernel name, arguments with Float32Array / Int32Array) => void
+let toRaw = (a) => a; // the arguments in the raw API's form (host arrays, or GPUBuffers holding them)
+const freeRaw = (a) => { for (const v of Object.values(a)) v.destroy?.(); };
 const rawMakers = {
   kd([B, C]) {
-    const student = lcgFloats(B * C, 1), teacher = lcgFloats(B * C, 2);
-    const rowLoss = new Float32Array(B), gradStudent = new Float32Array(B * C);
-    return { step() { rawNative.softmaxKL({ student, teacher, rows: B, cols: C, temperature: TEMPERATURE, rowLoss, gradStudent, studentGradScale: 1 / B }); }, free() {} };
+    const a = toRaw({ student: lcgFloats(B * C, 1), teacher: lcgFloats(B * C, 2), rowLoss: new Float32Array(B), gradStudent: new Float32Array(B * C) });
+    return { step() { rawCall('softmaxKL', { ...a, rows: B, cols: C, temperature: TEMPERATURE, studentGradScale: 1 / B }); }, free: () => freeRaw(a) };
   },
   ce([B, C]) {
-    const logits = lcgFloats(B * C, 1), labels = lcgLabels(B, C, 3);
-    const rowLoss = new Float32Array(B), grad = new Float32Array(B * C);
-    return { step() { rawNative.crossEntropy({ logits, labels, rows: B, cols: C, rowLoss, grad, gradScale: 1 / B }); }, free() {} };
+    const a = toRaw({ logits: lcgFloats(B * C, 1), labels: lcgLabels(B, C, 3), rowLoss: new Float32Array(B), grad: new Float32Array(B * C) });
+    return { step() { rawCall('crossEntropy', { ...a, rows: B, cols: C, gradScale: 1 / B }); }, free: () => freeRaw(a) };
   },
   hinton([B, C]) {
-    const student = lcgFloats(B * C, 1), teacher = lcgFloats(B * C, 2), labels = lcgLabels(B, C, 3);
-    const softRow = new Float32Array(B), hardRow = new Float32Array(B), grad = new Float32Array(B * C);
+    const a = toRaw({
+      student: lcgFloats(B * C, 1), teacher: lcgFloats(B * C, 2), labels: lcgLabels(B, C, 3),
+      softRow: new Float32Array(B), hardRow: new Float32Array(B), grad: new Float32Array(B * C),
+    });
     return {
       step() {
-        rawNative.hinton({ student, teacher, labels, rows: B, cols: C, temperature: TEMPERATURE, softRow, hardRow, grad, softGradScale: ALPHA / B, hardGradScale: (1 - ALPHA) / B });
+        rawCall('hinton', { ...a, rows: B, cols: C, temperature: TEMPERATURE, softGradScale: ALPHA / B, hardGradScale: (1 - ALPHA) / B });
       },
-      free() {},
+      free: () => freeRaw(a),
     };
   },
 };
 if (args.backend === 'native' && !info.error) {
   try {
-    rawNative = (await import(pathToFileURL(path.join(distDir, 'native.js')).href)).native;
+    const { native } = await import(pathToFileURL(path.join(distDir, 'native.js')).href);
+    rawCall = (name, a) => native[name](a);
   } catch (e) {
     log(`no raw kernels: ${e.message}`);
   }
+} else if (gpu) {
+  const { createKernels } = await import(pathToFileURL(path.join(distDir, 'webgpu.js')).href);
+  const device = gpu.device;
+  const kernels = createKernels(device);
+  toRaw = (a) => Object.fromEntries(Object.entries(a).map(([k, v]) => {
+    const buf = device.createBuffer({ size: v.byteLength, usage: 128 | 4 | 8 }); // STORAGE | COPY_SRC | COPY_DST
+    device.queue.writeBuffer(buf, 0, v);
+    return [k, buf];
+  }));
+  rawCall = (name, a) => {
+    const enc = device.createCommandEncoder();
+    kernels[name](enc, a);
+    device.queue.submit([enc.finish()]);
+  };
 }
 
 function median(a) {
@@ -242,9 +262,9 @@ process.on('uncaughtException', (e) => {
   process.exit(3);
 });
 
-const allCases = caseList(args.suites, args.quick, args.sizes)
+const allCases = caseList(args.suites, args.quick, args.sizes, args.gpu)
   .filter((c) => !(c.read === 'view' && isAsync)) // webgpu has no host view
-  .flatMap((c) => (rawNative && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
+  .flatMap((c) => (rawCall && rawMakers[c.suite] ? [c, { ...c, raw: true }] : [c])).map((c, index) => ({ ...c, index }));
 
 function report(c, bench) {
   const name = `${c.suite} ${c.size}${c.raw ? ' (raw kernel)' : ''}`;

@@ -1,9 +1,18 @@
-// Fused cross-entropy on integer labels (PyTorch semantics), one workgroup per row.
+// Fused cross-entropy on integer labels (PyTorch semantics), forward and backward.
 //
-//   nl_c = logsumexp(x) - x_c                         (row max subtracted)
-//   loss = w_y (1 - eps) nl_y + (eps / C) sum_c w_c nl_c        0 when y == ignore_index
+//   log p_c = (x_c - m) - log S                  (raw row max m, S = sum exp(x - m); _row.wgsl)
+//   loss = w_y (1 - eps) (-log p_y) + (eps / C) sum_c w_c (-log p_c)         0 when y == ignore_index
+//        = w_y (1 - eps) ((m - x_y) + log S) + (eps / C) W (log S + 4 mean_w(q4(m) - q4(x)))
 //   d/dx_c = scale * ((w_y (1 - eps) + (eps / C) W) p_c - w_y (1 - eps) [c == y] - (eps / C) w_c)
-//   with W = sum_c w_c, w = 1 without class weights.
+//   with W = sum_c w_c, w = 1 without class weights; the w-weighted mean is kept online.
+//
+// Non-finite inputs: a NaN or +Infinity logit makes the row's loss NaN and its gradient NaN; a
+// -Infinity logit has p = 0 (the loss is +Infinity if it is the label, or with smoothing).
+//
+// Memory passes: 2 reads of each logit (pass 1: online max, sum, smoothing mean; pass 2: the
+// gradient, which needs the final log S), 1 write of the gradient; the loss is written after
+// pass 1. Without a gradient, 1 read. Occupancy: one workgroup (WG <= 256, 4 KB of workgroup
+// memory) per row, as in softmax_kl.wgsl.
 
 struct Params {
   rows: u32,
@@ -12,8 +21,8 @@ struct Params {
   flags: u32,     // bit 0: write grad, bit 1: class weights bound
   eps: f32,
   scale: f32,
-  _pad0: u32,
-  _pad1: u32,
+  inf_bits: u32,  // 0x7f800000
+  _pad: u32,
 }
 
 override WG: u32 = 256u; // a power of two
@@ -25,60 +34,14 @@ override WG: u32 = 256u; // a power of two
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>;
 @group(0) @binding(5) var<storage, read_write> grad: array<f32>;
 
-var<workgroup> red: array<vec2<f32>, WG>;
-
-const LOWEST: f32 = -3.4028234e38;
-
-fn push(a: vec2<f32>, z: f32) -> vec2<f32> {
-  if (z > a.x) {
-    return vec2<f32>(z, a.y * exp(a.x - z) + 1.0);
-  }
-  return vec2<f32>(a.x, a.y + exp(z - a.x));
-}
-
-fn merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-  if (a.y == 0.0) { return b; }
-  if (b.y == 0.0) { return a; }
-  let m = max(a.x, b.x);
-  return vec2<f32>(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
-}
-
-fn reduce_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) { red[lid] = merge(red[lid], red[lid + off]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduce_sum(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) { red[lid] = red[lid] + red[lid + off]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
 fn w_of(c: u32) -> f32 {
   if ((P.flags & 2u) != 0u) { return weight[c]; }
   return 1.0;
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.y * nwg.x + wid.x;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, l: Lane) {
+  let row = flat_row(wid, nwg);
   if (row >= P.rows) { return; }
   let cols = P.cols;
   let base = row * cols;
@@ -87,45 +50,69 @@ fn main(
 
   // 0. Ignored row: zero loss and zero gradient.
   if (label == P.ignore_index) {
-    if (lid == 0u) { row_loss[row] = 0.0; }
+    if (l.lid == 0u) { row_loss[row] = 0.0; }
     if (want_grad) {
-      for (var c = lid; c < cols; c += WG) { grad[base + c] = 0.0; }
+      for (var c = l.lid; c < cols; c += WG) { grad[base + c] = 0.0; }
     }
     return;
   }
   let y = u32(label);
-
-  // 1. logsumexp of the row.
-  var a = vec2<f32>(LOWEST, 0.0);
-  for (var c = lid; c < cols; c += WG) { a = push(a, logits[base + c]); }
-  let l = reduce_lse(lid, a);
-  let lse = l.x + log(l.y);
-
-  // 2. Smoothing terms sum_c w_c nl_c and W = sum_c w_c.
   let eps = P.eps;
-  let epc = eps / f32(cols);
-  var sm = vec2<f32>(0.0);
-  if (eps != 0.0) {
-    var acc = vec2<f32>(0.0);
-    for (var c = lid; c < cols; c += WG) {
-      let w = w_of(c);
-      acc += vec2<f32>(w * (lse - logits[base + c]), w);
+  let smoothing = eps != 0.0;
+
+  // 1. Online max and sum, the w-weighted mean of q4(m) - q4(x) and W (smoothing only).
+  var a = vec2<f32>(ninf(), 0.0);
+  var z = 0.0;
+  var W = 0.0;
+  var bad = 0.0;
+  var ninf_seen = 0.0;
+  for (var c = l.lid; c < cols; c += WG) {
+    let x = logits[base + c];
+    if (is_bad(x)) { bad = 1.0; continue; }
+    var w = 0.0;
+    if (smoothing) { w = w_of(c); }
+    if (is_ninf(x)) { ninf_seen = 1.0; W += w; continue; } // loss +Infinity with smoothing; W still counts it
+    let r = lse_push(&a, x, 1.0);
+    if (smoothing) {
+      if (W > 0.0) { z += r.y; }
+      W += w;
+      if (w > 0.0) { z = mean_push(z, w, q4(a.x) - q4(x), W); }
     }
-    sm = reduce_sum(lid, acc);
   }
-  let wy = w_of(y);
-  let hard = wy * (1.0 - eps);
-  if (lid == 0u) {
-    row_loss[row] = hard * (lse - logits[base + y]) + epc * sm.x;
+  let M = wg_max(l, vec4<f32>(a.x, bad, ninf_seen, 0.0));
+  let m = M.x;
+  var zl = 0.0;
+  if (W > 0.0) { zl = z + q4(m) - q4(a.x); }
+  let S = wg_sum(l, vec4<f32>(lse_rescale(a.y, a.x, m, 1.0), W, 0.0, 0.0));
+  var Z = 0.0;
+  if (smoothing) {
+    var v = 0.0;
+    if (W > 0.0) { v = (W / S.y) * zl; }
+    Z = wg_sum(l, vec4<f32>(v, 0.0, 0.0, 0.0)).x;
+  }
+  let lsum = log(S.x);
+  let epc = eps / f32(cols);
+  let hard = w_of(y) * (1.0 - eps);
+  let is_bad_row = M.y > 0.0;
+  if (l.lid == 0u) {
+    var loss = 0.0;
+    if (hard != 0.0) { loss = hard * ((m - logits[base + y]) + lsum); }
+    if (smoothing) {
+      if (M.z > 0.0) { loss = pinf(); } else { loss += epc * S.y * (lsum + 4.0 * Z); }
+    }
+    if (is_bad_row) { loss = nan(); }
+    row_loss[row] = loss;
   }
 
-  // 3. Gradient.
+  // 2. Gradient.
   if (!want_grad) { return; }
-  let coef = hard + epc * sm.y;
-  for (var c = lid; c < cols; c += WG) {
-    let p = exp(logits[base + c] - lse);
+  let coef = hard + epc * S.y;
+  for (var c = l.lid; c < cols; c += WG) {
+    let x = logits[base + c];
+    let p = select(exp((x - m) - lsum), 0.0, is_ninf(x));
     var g = coef * p - epc * w_of(c);
     if (c == y) { g -= hard; }
+    if (is_bad_row) { g = nan(); }
     grad[base + c] = P.scale * g;
   }
 }

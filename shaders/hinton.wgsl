@@ -1,9 +1,18 @@
-// Fused Hinton loss, one workgroup per row, one read of the student row per pass:
-//   soft = T^2 * KL(softmax(t/T) || softmax(s/T))      (forward KL, see softmax_kl.wgsl)
-//   hard = cross-entropy(s, y) at T = 1                 (see cross_entropy.wgsl)
-// A row whose label is ignore_index is masked in both terms (0, zero gradient row).
+// Fused Hinton loss, forward and backward, one workgroup per row:
+//   soft = T^2 KL(softmax(t/T) || softmax(s/T))      (forward-kl, as in softmax_kl.wgsl)
+//   hard = cross-entropy(s, y) at T = 1               (as in cross_entropy.wgsl)
+// A row whose label is ignore_index (a masked token) is masked in both terms: 0, zero gradient row.
 //   grad = soft_scale * T (p_s - p_t) + hard_scale * d(hard)/ds
-// Masked teacher classes (t = -Infinity, detected by bits or x < -3e38) contribute 0.
+// Both log-softmaxes of the student share its raw row max m_s: S_s = sum exp((s - m_s) / T),
+// S_1 = sum exp(s - m_s). soft = 4T mean_pt(D) - T^2 (log S_t - log S_s), D as in softmax_kl.wgsl.
+//
+// Non-finite inputs: NaN / +Infinity in the student makes both rows NaN, in the teacher the soft
+// row NaN; the gradient row is then NaN. Masked teacher classes (t = -Infinity) contribute 0; a
+// fully masked teacher row has soft 0 and no soft gradient.
+//
+// Memory passes: 2 reads of each student and teacher element (pass 1: online maxes, the three
+// sums, mean(D) and the smoothing mean; pass 2: the gradient), 1 write of the gradient; both rows
+// are written after pass 1. Occupancy as in softmax_kl.wgsl (one workgroup per row).
 
 struct Params {
   rows: u32,
@@ -13,11 +22,11 @@ struct Params {
   inv_t: f32,
   t: f32,
   t2: f32,
+  t4: f32,        // 4 T
   eps: f32,
   soft_scale: f32,
   hard_scale: f32,
-  _pad0: u32,
-  _pad1: u32,
+  inf_bits: u32,  // 0x7f800000
 }
 
 override WG: u32 = 256u; // a power of two
@@ -31,145 +40,118 @@ override WG: u32 = 256u; // a power of two
 @group(0) @binding(6) var<storage, read_write> hard_row: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad: array<f32>;
 
-var<workgroup> red: array<vec4<f32>, WG>;
-
-const LOWEST: f32 = -3.4028234e38;
-
-fn is_masked(x: f32) -> bool {
-  return bitcast<u32>(x) == 0xff800000u || x < -3.0e38;
-}
-
-fn push(a: vec2<f32>, z: f32) -> vec2<f32> {
-  if (z > a.x) {
-    return vec2<f32>(z, a.y * exp(a.x - z) + 1.0);
-  }
-  return vec2<f32>(a.x, a.y + exp(z - a.x));
-}
-
-fn merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-  if (a.y == 0.0) { return b; }
-  if (b.y == 0.0) { return a; }
-  let m = max(a.x, b.x);
-  return vec2<f32>(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
-}
-
-fn reduce_lse(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) {
-      let a = red[lid];
-      let b = red[lid + off];
-      red[lid] = vec4<f32>(merge(a.xy, b.xy), merge(a.zw, b.zw));
-    }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduce_sum(lid: u32, v: vec4<f32>) -> vec4<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) { red[lid] = red[lid] + red[lid + off]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
 fn w_of(c: u32) -> f32 {
   if ((P.flags & 2u) != 0u) { return weight[c]; }
   return 1.0;
 }
 
 @compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.y * nwg.x + wid.x;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, l: Lane) {
+  let row = flat_row(wid, nwg);
   if (row >= P.rows) { return; }
   let cols = P.cols;
   let base = row * cols;
   let label = labels[row];
-  let ignored = label == P.ignore_index;
-  // 0. An ignored row (token) is masked in both terms: soft and hard 0, gradient row 0.
-  if (ignored) {
-    if (lid == 0u) { soft_row[row] = 0.0; hard_row[row] = 0.0; }
-    if ((P.flags & 1u) != 0u) { for (var c = lid; c < cols; c += WG) { grad[base + c] = 0.0; } }
+  // 0. A masked token: soft and hard 0, gradient row 0, its logits not read.
+  if (label == P.ignore_index) {
+    if (l.lid == 0u) { soft_row[row] = 0.0; hard_row[row] = 0.0; }
+    if ((P.flags & 1u) != 0u) { for (var c = l.lid; c < cols; c += WG) { grad[base + c] = 0.0; } }
     return;
   }
-  var y = 0u;
-  if (!ignored) { y = u32(label); }
-
-  // 1. logsumexp of s/T and t/T, then of s (T = 1).
-  var ss = vec2<f32>(LOWEST, 0.0);
-  var st = vec2<f32>(LOWEST, 0.0);
-  var sx = vec2<f32>(LOWEST, 0.0);
-  for (var c = lid; c < cols; c += WG) {
-    let sv = student[base + c];
-    ss = push(ss, sv * P.inv_t);
-    sx = push(sx, sv);
-    let tv = teacher[base + c];
-    if (!is_masked(tv)) { st = push(st, tv * P.inv_t); }
-  }
-  let l = reduce_lse(lid, vec4<f32>(ss, st));
-  let l1 = reduce_lse(lid, vec4<f32>(sx, LOWEST, 0.0));
-  let lse_s = l.x + log(l.y);
-  let lse_t = l.z + log(l.w);
-  let lse = l1.x + log(l1.y);
-
-  // 2. KL (x), smoothing sum_c w_c nl_c (y) and W = sum_c w_c (z).
+  let y = u32(label);
+  let it = P.inv_t;
   let eps = P.eps;
-  let epc = eps / f32(cols);
-  var acc = vec4<f32>(0.0);
-  for (var c = lid; c < cols; c += WG) {
-    let sv = student[base + c];
-    let tv = teacher[base + c];
-    if (!is_masked(tv)) {
-      let lt = tv * P.inv_t - lse_t;
-      let pt = exp(lt);
-      if (pt > 0.0) { acc.x += pt * (lt - (sv * P.inv_t - lse_s)); }
+  let smoothing = eps != 0.0;
+
+  // 1. Online: (m_s, S_s) at T, S_1 at T = 1, (m_t, S_t), mean(D) weighted by p_t, smoothing mean.
+  var ls = vec2<f32>(ninf(), 0.0);
+  var lt = vec2<f32>(ninf(), 0.0);
+  var s1 = 0.0;
+  var d = 0.0;
+  var z = 0.0;
+  var W = 0.0;
+  var flags = vec4<f32>(0.0); // student bad, teacher bad, teacher mass on a student -inf, student -inf
+  for (var c = l.lid; c < cols; c += WG) {
+    let s = student[base + c];
+    let t = teacher[base + c];
+    if (is_bad(s)) { flags.x = 1.0; }
+    if (is_bad(t)) { flags.y = 1.0; }
+    if (is_bad(s) || is_bad(t)) { continue; }
+    let s_in = !is_ninf(s);
+    var w = 0.0;
+    if (smoothing) { w = w_of(c); }
+    if (!s_in) { W += w; } // hard row +Infinity with smoothing; W still counts it
+    if (s_in) {
+      let m0 = ls.x;
+      let r = lse_push(&ls, s, it);
+      s1 = lse_rescale(s1, m0, ls.x, 1.0) + exp(s - ls.x);
+      d += r.y;
+      if (smoothing) {
+        if (W > 0.0) { z += r.y; }
+        W += w;
+        if (w > 0.0) { z = mean_push(z, w, q4(ls.x) - q4(s), W); }
+      }
+    } else {
+      flags.w = 1.0;
     }
-    if (eps != 0.0) {
-      let w = w_of(c);
-      acc.y += w * (lse - sv);
-      acc.z += w;
+    if (!is_ninf(t)) {
+      let r = lse_push(&lt, t, it);
+      d -= r.y;
+      if (r.x > 0.0) {
+        if (s_in) { d = mean_push(d, r.x, (q4(t) - q4(lt.x)) - (q4(s) - q4(ls.x)), lt.y); } else { flags.z = 1.0; }
+      }
     }
   }
-  let tot = reduce_sum(lid, acc);
-  var hard = 0.0;
-  if (!ignored) { hard = w_of(y) * (1.0 - eps); }
-  if (lid == 0u) {
-    soft_row[row] = P.t2 * tot.x;
-    if (ignored) {
-      hard_row[row] = 0.0;
-    } else {
-      hard_row[row] = hard * (lse - student[base + y]) + epc * tot.y;
+  let M = wg_max(l, vec4<f32>(ls.x, lt.x, 0.0, 0.0));
+  let F = wg_max(l, flags);
+  var dl = 0.0;
+  if (lt.y > 0.0) { dl = d + (q4(M.x) - q4(ls.x)) + (q4(lt.x) - q4(M.y)); }
+  var zl = 0.0;
+  if (W > 0.0) { zl = z + q4(M.x) - q4(ls.x); }
+  let S = wg_sum(l, vec4<f32>(
+    lse_rescale(ls.y, ls.x, M.x, it), lse_rescale(lt.y, lt.x, M.y, it), lse_rescale(s1, ls.x, M.x, 1.0), W,
+  ));
+  var v = vec4<f32>(0.0);
+  if (lt.y > 0.0) { v.x = (lse_rescale(lt.y, lt.x, M.y, it) / S.y) * dl; }
+  if (W > 0.0) { v.y = (W / S.w) * zl; }
+  let means = wg_sum(l, v);
+  let lss = log(S.x);
+  let lst = log(S.y);
+  let ls1 = log(S.z);
+  let epc = eps / f32(cols);
+  let hard = w_of(y) * (1.0 - eps);
+  let bad = F.x > 0.0 || F.y > 0.0;
+  let masked_row = S.y == 0.0;
+  if (l.lid == 0u) {
+    var soft = P.t4 * means.x - P.t2 * (lst - lss);
+    if (masked_row) { soft = 0.0; } else if (F.z > 0.0) { soft = pinf(); }
+    if (bad) { soft = nan(); }
+    soft_row[row] = soft;
+    var h = 0.0;
+    if (hard != 0.0) { h = hard * ((M.x - student[base + y]) + ls1); }
+    if (smoothing) {
+      if (F.w > 0.0) { h = pinf(); } else { h += epc * S.w * (ls1 + 4.0 * means.y); }
     }
+    if (F.x > 0.0) { h = nan(); }
+    hard_row[row] = h;
   }
 
-  // 3. grad = soft_scale * T (p_s - p_t) + hard_scale * d(hard)/ds.
+  // 2. grad = soft_scale * T (p_s - p_t) + hard_scale * d(hard)/ds.
   if ((P.flags & 1u) == 0u) { return; }
-  let coef = hard + epc * tot.z;
-  for (var c = lid; c < cols; c += WG) {
-    let sv = student[base + c];
-    let tv = teacher[base + c];
-    var pt = 0.0;
-    if (!is_masked(tv)) { pt = exp(tv * P.inv_t - lse_t); }
-    let ps = exp(sv * P.inv_t - lse_s);
+  let coef = hard + epc * S.w;
+  for (var c = l.lid; c < cols; c += WG) {
+    let s = student[base + c];
+    let t = teacher[base + c];
+    let s_in = !is_ninf(s);
+    let pt = select(exp((t - M.y) * it - lst), 0.0, is_ninf(t));
+    let ps = select(exp((s - M.x) * it - lss), 0.0, !s_in);
     var g = 0.0;
-    if (l.w > 0.0) { g = P.soft_scale * P.t * (ps - pt); } // all-masked teacher row: soft part 0
-    if (!ignored) {
-      var gh = coef * exp(sv - lse) - epc * w_of(c);
-      if (c == y) { gh -= hard; }
-      g += P.hard_scale * gh;
-    }
+    if (!masked_row) { g = P.soft_scale * P.t * (ps - pt); }
+    let p1 = select(exp((s - M.x) - ls1), 0.0, !s_in);
+    var gh = coef * p1 - epc * w_of(c);
+    if (c == y) { gh -= hard; }
+    g += P.hard_scale * gh;
+    if (bad) { g = nan(); }
     grad[base + c] = g;
   }
 }

@@ -1,27 +1,39 @@
 // Multi-teacher distillation: target q = sum_k w_k softmax(t_k / T), then forward KL.
 //
-//   loss = T^2 * sum_c q_c (log q_c - log p_s_c)          (q_c = 0 terms skipped)
+//   loss = T^2 sum_c q_c (log q_c - log p_s_c)          (q_c = 0 terms skipped)
 //   d/ds   = T (p_s - q)
 //   d/dt_k = T w_k p_k (a - <p_k, a>),  a = log q - log p_s
+// Log-probabilities are (x - m) / T - log S on the raw row max m (see _row.wgsl).
 // Three entry points, one workgroup per row each:
-//   build_target:     teacher k: stats[k * rows + row] = logsumexp(t_k / T); q (+)= w_k p_k
-//   student:      stats[K * rows + row] = logsumexp(s / T); row loss; gradient w.r.t. s
+//   build_target: teacher k: stats[k] = (m, log S) of t_k; q (+)= w_k p_k
+//   student_loss: stats[K] = (m, log S) of s; row loss; gradient w.r.t. s
 //   teacher_grad: gradient w.r.t. teacher k (after target and student)
-// Masked teacher classes (t = -Infinity, detected by bits or x < -3e38) have p_k = 0. Masked tokens
-// (label == ignore_index) get q = 0 in build_target: loss 0, gradients 0.
+// Masked teacher classes (t = -Infinity) have p_k = 0. A masked token (labels bound and the row's
+// label == ignore_index) gets q = 0, loss 0 and gradients 0, whatever its logits. A NaN or
+// +Infinity in a teacher row makes
+// its q row NaN; one in q or the student makes the row loss and the gradients NaN.
+//
+// Memory passes: each teacher 2 reads (+ 2 more for its gradient), the student 2 reads, the
+// [rows, cols] target q written K times and read 2 times (4 more with teacher gradients): this
+// kernel is not at the 2-read limit of softmax_kl.wgsl (K buffers cannot be bound as one array).
+// Occupancy: one workgroup (WG <= 256) per row.
 
 struct Params {
   rows: u32,
   cols: u32,
   k: u32,         // teacher index (target, teacher_grad); K (student)
-  flags: u32,     // target: bit 0 accumulate into q; student: bit 0 write grad
+  flags: u32,     // target: bit 0 accumulate into q; student: bit 0 write grad; teacher_grad: K
   inv_t: f32,
   t: f32,
   t2: f32,
   w: f32,         // w_k (target, teacher_grad)
   scale: f32,     // gradient scale
-  mask: u32,      // build_target: 1 when labels are bound (token mask)
+  inf_bits: u32,  // 0x7f800000
+  t4: f32,        // 4 T
+  mask: u32,      // 1 when labels are bound (token mask)
   ignore_index: i32,
+  _pad0: u32,
+  _pad1: u32,
   _pad2: u32,
 }
 
@@ -30,158 +42,147 @@ override WG: u32 = 256u; // a power of two
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;     // t_k, or s for `student`
 @group(0) @binding(2) var<storage, read_write> q: array<f32>;
-@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(3) var<storage, read_write> stats: array<vec2<f32>>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;  // row loss or gradient
 @group(0) @binding(5) var<storage, read_write> grad: array<f32>; // student gradient
 @group(0) @binding(6) var<storage, read> student: array<f32>;    // teacher_grad only
-@group(0) @binding(7) var<storage, read> labels: array<i32>;     // build_target, when mask
+@group(0) @binding(7) var<storage, read> labels: array<i32>;     // when P.mask
 
-var<workgroup> red: array<vec2<f32>, WG>;
-
-const LOWEST: f32 = -3.4028234e38;
-
-fn is_masked(x: f32) -> bool {
-  return bitcast<u32>(x) == 0xff800000u || x < -3.0e38;
+fn masked_token(row: u32) -> bool {
+  return P.mask != 0u && labels[row] == P.ignore_index;
 }
 
-fn push(a: vec2<f32>, z: f32) -> vec2<f32> {
-  if (z > a.x) {
-    return vec2<f32>(z, a.y * exp(a.x - z) + 1.0);
+// (m, log S, bad) of a row of logits at 1 / T, -Infinity entries skipped.
+fn row_lse(l: Lane, base: u32) -> vec3<f32> {
+  var a = vec2<f32>(ninf(), 0.0);
+  var bad = 0.0;
+  for (var c = l.lid; c < P.cols; c += WG) {
+    let x = logits[base + c];
+    if (is_bad(x)) { bad = 1.0; } else if (!is_ninf(x)) { _ = lse_push(&a, x, P.inv_t); }
   }
-  return vec2<f32>(a.x, a.y + exp(z - a.x));
+  let M = wg_max(l, vec4<f32>(a.x, bad, 0.0, 0.0));
+  let S = wg_sum(l, vec4<f32>(lse_rescale(a.y, a.x, M.x, P.inv_t), 0.0, 0.0, 0.0));
+  return vec3<f32>(M.x, log(S.x), M.y);
 }
 
-fn merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
-  if (a.y == 0.0) { return b; }
-  if (b.y == 0.0) { return a; }
-  let m = max(a.x, b.x);
-  return vec2<f32>(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
+fn log_p(x: f32, st: vec2<f32>) -> f32 {
+  return (x - st.x) * P.inv_t - st.y;
 }
 
-fn reduce_lse(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) { red[lid] = merge(red[lid], red[lid + off]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduce_sum(lid: u32, v: vec2<f32>) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var off = WG / 2u; off > 0u; off = off >> 1u) {
-    if (lid < off) { red[lid] = red[lid] + red[lid + off]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
+// T^2 (log q - log p_s) = T^2 (log q + log S) - 4T (q4(s) - q4(m)): finite wherever the product is,
+// though log p_s alone may overflow (|s| ~ 3e38, T < 1).
+fn t2_log_ratio(qc: f32, s: f32, st: vec2<f32>) -> f32 {
+  return P.t2 * (log(qc) + st.y) - P.t4 * (q4(s) - q4(st.x));
 }
 
 @compute @workgroup_size(WG)
-fn build_target(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.y * nwg.x + wid.x;
+fn build_target(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, l: Lane) {
+  let row = flat_row(wid, nwg);
   if (row >= P.rows) { return; }
   let base = row * P.cols;
-  // 0. A masked token: q = 0, so the row has loss 0 and zero gradients (as one whose every teacher
-  //    class is masked) and its teacher rows are not read.
-  if (P.mask != 0u && labels[row] == P.ignore_index) {
-    for (var c = lid; c < P.cols; c += WG) { q[base + c] = 0.0; }
+  // 0. A masked token: q = 0, its teacher rows are not read.
+  if (masked_token(row)) {
+    for (var c = l.lid; c < P.cols; c += WG) { q[base + c] = 0.0; }
     return;
   }
-  // 1. logsumexp of t_k / T.
-  var a = vec2<f32>(LOWEST, 0.0);
-  for (var c = lid; c < P.cols; c += WG) {
-    let tv = logits[base + c];
-    if (!is_masked(tv)) { a = push(a, tv * P.inv_t); }
-  }
-  let l = reduce_lse(lid, a);
-  let lse = l.x + log(l.y);
-  if (lid == 0u) { stats[P.k * P.rows + row] = lse; }
-  // 2. q (+)= w_k p_k.
+  // 1. (m, log S) of t_k.
+  let r = row_lse(l, base);
+  let st = r.xy;
+  if (l.lid == 0u) { stats[P.k * P.rows + row] = st; }
+  // 2. q (+)= w_k p_k (NaN for a row with a NaN or +Infinity).
   let accumulate = (P.flags & 1u) != 0u;
-  for (var c = lid; c < P.cols; c += WG) {
+  for (var c = l.lid; c < P.cols; c += WG) {
     let tv = logits[base + c];
     var p = 0.0;
-    if (!is_masked(tv)) { p = P.w * exp(tv * P.inv_t - lse); }
+    if (!is_ninf(tv)) { p = P.w * exp(log_p(tv, st)); }
+    if (r.z > 0.0) { p = nan(); }
     if (accumulate) { q[base + c] += p; } else { q[base + c] = p; }
   }
 }
 
 @compute @workgroup_size(WG)
-fn student_loss(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.y * nwg.x + wid.x;
+fn student_loss(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, l: Lane) {
+  let row = flat_row(wid, nwg);
   if (row >= P.rows) { return; }
   let base = row * P.cols;
-  // 1. logsumexp of s / T.
-  var a = vec2<f32>(LOWEST, 0.0);
-  for (var c = lid; c < P.cols; c += WG) { a = push(a, logits[base + c] * P.inv_t); }
-  let l = reduce_lse(lid, a);
-  let lse = l.x + log(l.y);
-  // 2. KL(q || p_s).
-  var acc = vec2<f32>(0.0);
-  for (var c = lid; c < P.cols; c += WG) {
-    let qc = q[base + c];
-    if (qc > 0.0) { acc += vec2<f32>(qc * (log(qc) - (logits[base + c] * P.inv_t - lse)), 1.0); }
+  // 0. A masked token: loss 0, gradient 0.
+  if (masked_token(row)) {
+    if (l.lid == 0u) { out[row] = 0.0; }
+    if ((P.flags & 1u) != 0u) { for (var c = l.lid; c < P.cols; c += WG) { grad[base + c] = 0.0; } }
+    return;
   }
-  let tot = reduce_sum(lid, acc);
-  let kl = tot.x;
-  if (lid == 0u) {
-    stats[P.k * P.rows + row] = lse;
-    out[row] = P.t2 * kl;
+  // 1. (m, log S) of s.
+  let r = row_lse(l, base);
+  let st = r.xy;
+  // 2. T^2 KL(q || p_s) (T^2 (log q - log p_s) = T^2 (log q + log S) - 4T (q4(s) - q4(m)): no
+  //    overflow where the product fits), whether q has mass, whether q is NaN.
+  var acc = vec4<f32>(0.0);
+  for (var c = l.lid; c < P.cols; c += WG) {
+    let qc = q[base + c];
+    if (is_bad(qc)) {
+      acc.z = 1.0;
+    } else if (qc > 0.0) {
+      acc += vec4<f32>(qc * t2_log_ratio(qc, logits[base + c], st), 1.0, 0.0, 0.0);
+    }
+  }
+  let tot = wg_sum(l, acc);
+  let bad = r.z > 0.0 || tot.z > 0.0;
+  if (l.lid == 0u) {
+    stats[P.k * P.rows + row] = st;
+    out[row] = select(tot.x, nan(), bad);
   }
   // 3. d/ds = T (p_s - q); 0 for a row where q is 0 everywhere (every teacher fully masked).
   if ((P.flags & 1u) == 0u) { return; }
-  for (var c = lid; c < P.cols; c += WG) {
+  for (var c = l.lid; c < P.cols; c += WG) {
     var g = 0.0;
-    if (tot.y > 0.0) { g = P.t * (exp(logits[base + c] * P.inv_t - lse) - q[base + c]); }
+    if (tot.y > 0.0) {
+      let sv = logits[base + c];
+      g = P.t * (select(exp(log_p(sv, st)), 0.0, is_ninf(sv)) - q[base + c]);
+    }
+    if (bad) { g = nan(); }
     grad[base + c] = P.scale * g;
   }
 }
 
 @compute @workgroup_size(WG)
-fn teacher_grad(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.y * nwg.x + wid.x;
+fn teacher_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, l: Lane) {
+  let row = flat_row(wid, nwg);
   if (row >= P.rows) { return; }
   let base = row * P.cols;
-  let lse_k = stats[P.k * P.rows + row];
-  let lse_s = stats[P.flags * P.rows + row]; // flags holds K here
-  // 1. <p_k, a>.
-  var acc = vec2<f32>(0.0);
-  for (var c = lid; c < P.cols; c += WG) {
+  if (masked_token(row)) {
+    for (var c = l.lid; c < P.cols; c += WG) { out[base + c] = 0.0; }
+    return;
+  }
+  let st_k = stats[P.k * P.rows + row];
+  let st_s = stats[P.flags * P.rows + row]; // flags holds K here
+  // 1. <p_k, log q>, <p_k, q4(s) - q4(m_s)>, and whether anything is NaN.
+  var acc = vec4<f32>(0.0);
+  for (var c = l.lid; c < P.cols; c += WG) {
     let tv = logits[base + c];
     let qc = q[base + c];
-    if (!is_masked(tv) && qc > 0.0) {
-      let pk = exp(tv * P.inv_t - lse_k);
-      acc.x += pk * (log(qc) - (student[base + c] * P.inv_t - lse_s));
+    let sv = student[base + c];
+    if (is_bad(qc) || is_bad(sv)) {
+      acc.y = 1.0;
+    } else if (!is_ninf(tv) && qc > 0.0) {
+      let pk = exp(log_p(tv, st_k));
+      acc.x += pk * log(qc);
+      acc.z += pk * (q4(sv) - q4(st_s.x));
     }
   }
-  let dot = reduce_sum(lid, acc).x;
-  // 2. d/dt_k = T w_k p_k (a - <p_k, a>).
-  for (var c = lid; c < P.cols; c += WG) {
+  let tot = wg_sum(l, acc);
+  // 2. d/dt_k = T w_k p_k (a - <p_k, a>), a = log q - log p_s
+  //           = w_k p_k (T (log q - <p_k, log q>) - 4 (q4(s) - q4(m_s) - <p_k, q4(s) - q4(m_s)>)).
+  for (var c = l.lid; c < P.cols; c += WG) {
     let tv = logits[base + c];
     let qc = q[base + c];
     var g = 0.0;
-    if (!is_masked(tv) && qc > 0.0) {
-      let pk = exp(tv * P.inv_t - lse_k);
-      g = P.t * P.w * pk * (log(qc) - (student[base + c] * P.inv_t - lse_s) - dot);
+    var pk = 0.0;
+    if (!is_ninf(tv)) { pk = exp(log_p(tv, st_k)); }
+    if (pk > 0.0 && qc > 0.0) {
+      let ds = (q4(student[base + c]) - q4(st_s.x)) - tot.z;
+      g = 4.0 * (P.w * pk * (0.25 * P.t * (log(qc) - tot.x) - ds)); // x 4 last: no overflow before the product
     }
+    if (tot.y > 0.0) { g = nan(); }
     out[base + c] = P.scale * g;
   }
 }

@@ -79,6 +79,8 @@ export interface WebGPUOptions {
   /** Dawn toggles for Node (the `webgpu` package's create([...])). */
   dawnFlags?: string[];
   powerPreference?: 'low-power' | 'high-performance';
+  /** Subgroup reductions where the adapter offers them (default true). */
+  subgroups?: boolean;
   /** Make webgpu the current backend (default true). */
   makeCurrent?: boolean;
 }

@@ -16,7 +16,6 @@ import { expectArrayClose, loadFixtures, materialise, num, type Case, type Num, 
 
 /** Backends that do not follow this policy yet, with the reason printed for their skipped cases. */
 const pendingOn: Partial<Record<BackendName, string>> = {
-  webgpu: 'webgpu: non-finite policy not yet in the shaders',
 };
 
 const CLASSES: Record<string, string> = {

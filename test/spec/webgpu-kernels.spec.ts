@@ -5,12 +5,15 @@
  * created. Skipped with a printed reason when there is no WebGPU adapter, unless KD_REQUIRE_WEBGPU=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Divergence, Storage } from '../../src/backends/backend.js';
+import type { Divergence } from '../../src/backends/backend.js';
 import { cpuBackend } from '../../src/backends/cpu/index.js';
 import { createWebGPUBackend, type WebGPUBackend } from '../../src/backends/webgpu/index.js';
 import { createKernels } from '../../src/webgpu.js';
 import { generatedShaders } from '../../src/backends/webgpu/shaders.generated.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import {
+  compare, extreme, labelsFor, masked, rand, randn, same as sameOn, TOL, type Out, type Tol,
+} from '../harness/gpu-compare.js';
 
 let gpu: WebGPUBackend | null = null;
 let reason = '';
@@ -22,85 +25,7 @@ try {
 const required = process.env.KD_REQUIRE_WEBGPU === '1';
 if (!gpu && !required) console.log(`[skip] webgpu kernels: ${reason}`);
 
-// ---- inputs ---------------------------------------------------------------------------------
-
-let seed = 12345;
-function rand(): number {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return seed / 4294967296;
-}
-function randn(n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * scale;
-  return a;
-}
-function labelsFor(rows: number, cols: number, ignore = -100): Int32Array {
-  const y = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) y[i] = i % 4 === 3 ? ignore : Math.floor(rand() * cols);
-  return y;
-}
-/** Teacher logits with -Infinity entries; row 1 fully masked when rows > 2. */
-function masked(t: Float32Array, rows: number, cols: number, fullRow = true): Float32Array {
-  const out = t.slice();
-  for (let i = 0; i < out.length; i += 7) out[i] = -Infinity;
-  if (fullRow && rows > 2 && cols > 1) out.fill(-Infinity, cols, 2 * cols);
-  return out;
-}
-/** Logits of +-1e4 in a few places. */
-function extreme(x: Float32Array): Float32Array {
-  const out = x.slice();
-  for (let i = 0; i < out.length; i += 5) out[i] = i % 2 ? 1e4 : -1e4;
-  return out;
-}
-
-// ---- comparison -----------------------------------------------------------------------------
-
-type Out = Storage | undefined | null | Out[] | { [k: string]: Out };
-
-async function flatten(b: Backend, o: Out, key: string, acc: Record<string, Float32Array | Int32Array>): Promise<void> {
-  if (o === undefined || o === null) return;
-  if (Array.isArray(o)) { for (let i = 0; i < o.length; i++) await flatten(b, o[i], `${key}[${i}]`, acc); return; }
-  if ('dtype' in o && 'size' in o) { acc[key] = await b.read(o as Storage); return; }
-  for (const [k, v] of Object.entries(o)) await flatten(b, v as Out, key ? `${key}.${k}` : k, acc);
-}
-
-interface Tol { rtol: number; atolRel: number }
-const TOL: Tol = { rtol: 2e-3, atolRel: 2e-4 };
-
-function compare(name: string, got: Float32Array | Int32Array, want: Float32Array | Int32Array, tol: Tol): void {
-  expect(got.length, `${name}: length`).toBe(want.length);
-  let maxAbs = 0;
-  for (const v of want) if (Number.isFinite(v)) maxAbs = Math.max(maxAbs, Math.abs(v));
-  const atol = tol.atolRel * maxAbs + 1e-6;
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i];
-    const g = got[i];
-    if (!Number.isFinite(w) || !Number.isFinite(g)) {
-      if (!Object.is(w, g) && !(Number.isNaN(w) && Number.isNaN(g))) {
-        throw new Error(`${name}[${i}]: got ${g}, want ${w}`);
-      }
-      continue;
-    }
-    if (Math.abs(g - w) > atol + tol.rtol * Math.abs(w)) {
-      throw new Error(`${name}[${i}] of ${want.length}: got ${g}, want ${w} (atol ${atol.toExponential(2)})`);
-    }
-  }
-}
-
-/** Runs `fn` on both backends with the same inputs and compares every output storage. */
-async function same(
-  fn: (b: Backend, up: (a: Float32Array | Int32Array) => Storage) => Out, tol: Tol = TOL,
-): Promise<void> {
-  const results: Record<string, Float32Array | Int32Array>[] = [];
-  for (const b of [cpuBackend, gpu!] as Backend[]) {
-    const acc: Record<string, Float32Array | Int32Array> = {};
-    await flatten(b, fn(b, (a) => b.upload(a)), '', acc);
-    results.push(acc);
-  }
-  const [want, got] = results;
-  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-  for (const k of Object.keys(want)) compare(k || 'out', got[k], want[k], tol);
-}
+const same = (fn: Parameters<typeof sameOn>[2], tol: Tol = TOL): Promise<void> => sameOn(cpuBackend, gpu!, fn, tol);
 
 const d = gpu || required ? describe : describe.skip;
 

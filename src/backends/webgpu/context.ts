@@ -3,7 +3,7 @@
  * pipelines cached per shader + entry point + override constants, immutable uniform buffers
  * cached by content, dummy buffers for optional bindings, and a dispatch helper.
  */
-import { shaderSource, type ShaderName } from './shaders.js';
+import { shaderSource, usesReductions, type ShaderName } from './shaders.js';
 
 /** GPUBufferUsage / GPUMapMode values, so nothing depends on the WebGPU globals being installed. */
 export const Usage = {
@@ -27,8 +27,13 @@ export class KernelContext {
   private uniforms = new Map<string, GPUBuffer>();
   private dummies: GPUBuffer[] = [];
   private maxWg: number;
+  /** Buffers this context created (storage, scratch, uniforms, dummies, staging): backend.stats.buffers. */
+  readonly count = { buffers: 0 };
+  /** Row reductions use subgroup operations (the device has `subgroups` and they are not turned off). */
+  readonly subgroups: boolean;
 
-  constructor(readonly device: GPUDevice) {
+  constructor(readonly device: GPUDevice, opts: { subgroups?: boolean } = {}) {
+    this.subgroups = opts.subgroups !== false && device.features.has('subgroups');
     this.maxBinding = device.limits.maxStorageBufferBindingSize;
     this.maxWg = Math.min(device.limits.maxComputeWorkgroupsPerDimension ?? MAX_WG, MAX_WG);
   }
@@ -38,9 +43,10 @@ export class KernelContext {
     const key = `${shader}:${entry}:${JSON.stringify(constants)}`;
     let p = this.pipelines.get(key);
     if (p) return p;
+    const sg = this.subgroups && usesReductions(shader);
     let module = this.modules.get(shader);
     if (!module) {
-      module = this.device.createShaderModule({ label: shader, code: shaderSource(shader) });
+      module = this.device.createShaderModule({ label: sg ? `${shader} (subgroups)` : shader, code: shaderSource(shader, sg) });
       this.modules.set(shader, module);
     }
     p = this.device.createComputePipeline({
@@ -75,7 +81,7 @@ export class KernelContext {
       this.uniforms.set(key, buf);
       return buf;
     }
-    buf = this.device.createBuffer({ size: bytes.byteLength, usage: Usage.UNIFORM, mappedAtCreation: true });
+    buf = this.createBuffer({ size: bytes.byteLength, usage: Usage.UNIFORM, mappedAtCreation: true });
     new Uint32Array(buf.getMappedRange()).set(words);
     buf.unmap();
     this.uniforms.set(key, buf);
@@ -90,7 +96,7 @@ export class KernelContext {
   /** A small buffer for the i-th unused optional binding of a dispatch (distinct per slot, no aliasing). */
   dummy(i: number): GPUBuffer {
     while (this.dummies.length <= i) {
-      this.dummies.push(this.device.createBuffer({ size: 16, usage: Usage.STORAGE }));
+      this.dummies.push(this.createBuffer({ size: 16, usage: Usage.STORAGE }));
     }
     return this.dummies[i];
   }
@@ -130,11 +136,17 @@ export class KernelContext {
    */
   scratch = (bytes: number): GPUBuffer => {
     this.checkBinding(bytes, 'a scratch buffer');
-    return this.device.createBuffer({
+    return this.createBuffer({
       size: Math.max(16, Math.ceil(bytes / 4) * 4),
       usage: Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST,
     });
   };
+
+  /** device.createBuffer, counted. */
+  createBuffer(desc: GPUBufferDescriptor): GPUBuffer {
+    this.count.buffers++;
+    return this.device.createBuffer(desc);
+  }
   release = (_buf: GPUBuffer): void => {};
 
   /** The WebGPU spec forbids binding more than maxStorageBufferBindingSize bytes. */

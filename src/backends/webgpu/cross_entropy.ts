@@ -27,7 +27,7 @@ export function encodeCrossEntropy(ctx: KernelContext, enc: GPUCommandEncoder, b
   const w = b.weight ? 1 : 0;
   const u = ctx.uniform([
     ['u32', p.rows], ['u32', p.cols], ['i32', p.ignoreIndex ?? -100], ['u32', g | (w << 1)],
-    ['f32', p.labelSmoothing ?? 0], ['f32', p.gradScale ?? 0],
+    ['f32', p.labelSmoothing ?? 0], ['f32', p.gradScale ?? 0], ['u32', 0x7f800000],
   ]);
   ctx.dispatch(enc, ctx.pipeline('cross_entropy', 'main', { WG: rowWG(p.cols) }), [
     u, b.logits, b.labels, b.weight ?? ctx.dummy(0), b.rowLoss, g ? b.grad : ctx.dummy(1),

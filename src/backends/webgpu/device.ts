@@ -10,6 +10,11 @@ export interface DeviceOptions {
   /** Dawn toggles / flags for the Node `webgpu` package, e.g. ['adapter=lavapipe'] or ['enable-dawn-features=...']. */
   dawnFlags?: string[];
   powerPreference?: 'low-power' | 'high-performance';
+  /**
+   * Row reductions with subgroup operations when the adapter offers the `subgroups` feature
+   * (default true; false keeps the shared-memory reductions, e.g. to test both paths).
+   */
+  subgroups?: boolean;
 }
 
 const HOW_TO =
@@ -94,7 +99,8 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<{ device:
     const v = (adapter.limits as unknown as Record<string, number>)[k];
     if (typeof v === 'number') requiredLimits[k] = v;
   }
-  const device = await adapter.requestDevice({ requiredLimits });
+  const requiredFeatures: GPUFeatureName[] = opts.subgroups !== false && adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   instances.set(device, gpu);
   return { device, owned: true };
 }

@@ -32,8 +32,8 @@ export function encodeHinton(ctx: KernelContext, enc: GPUCommandEncoder, b: Hint
   const w = b.weight ? 1 : 0;
   const u = ctx.uniform([
     ['u32', p.rows], ['u32', p.cols], ['i32', p.ignoreIndex ?? -100], ['u32', wantGrad | (w << 1)],
-    ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', p.labelSmoothing ?? 0],
-    ['f32', p.softGradScale ?? 0], ['f32', p.hardGradScale ?? 0],
+    ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', 4 * T], ['f32', p.labelSmoothing ?? 0],
+    ['f32', p.softGradScale ?? 0], ['f32', p.hardGradScale ?? 0], ['u32', 0x7f800000],
   ]);
   ctx.dispatch(enc, ctx.pipeline('hinton', 'main', { WG: rowWG(p.cols) }), [
     u, b.student, b.teacher, b.labels, b.weight ?? ctx.dummy(0), b.softRow, b.hardRow,

@@ -36,6 +36,8 @@ export type WebGPUBackend = Backend & {
    * step reads back only its loss.
    */
   readonly stats: Readonly<GpuStats>;
+  /** Whether the row-loss shaders reduce with subgroup operations (see DeviceOptions.subgroups). */
+  readonly subgroups: boolean;
   /** Submits pending work now (reads do this on their own). */
   flush(): void;
   /** Frees pooled buffers and, when kd-kernels created the device, destroys it (lets Node exit). */
@@ -44,7 +46,7 @@ export type WebGPUBackend = Backend & {
 
 export async function createWebGPUBackend(opts: DeviceOptions = {}): Promise<WebGPUBackend> {
   const { device, owned } = await acquireDevice(opts);
-  return webgpuBackendOn(new GpuRuntime(device, owned));
+  return webgpuBackendOn(new GpuRuntime(device, owned, { subgroups: opts.subgroups }));
 }
 
 /** The backend's methods on a runtime (the raw layer makes one that encodes into the caller's encoder). */
@@ -55,6 +57,7 @@ export function webgpuBackendOn(rt: GpuRuntime): WebGPUBackend {
     sync: false,
     device,
     stats: rt.stats,
+    subgroups: rt.ctx.subgroups,
     flush: () => rt.flush(),
     destroy: () => rt.destroy(),
     upload: (data: Float32Array | Int32Array) => rt.upload(data),

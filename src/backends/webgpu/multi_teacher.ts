@@ -33,23 +33,23 @@ export function encodeMultiTeacherKL(ctx: KernelContext, enc: GPUCommandEncoder,
   const T = p.temperature;
   ctx.checkBinding(rows * cols * 4, 'the multi-teacher target');
   const q = ctx.scratch(rows * cols * 4);
-  const stats = ctx.scratch((K + 1) * rows * 4);
+  const labels = b.labels ?? ctx.dummy(1);
+  const none = (n: number) => new Array<undefined>(n).fill(undefined);
+  const stats = ctx.scratch((K + 1) * rows * 8);
   const fields = (k: number, flags: number, w: number, scale: number) => ctx.uniform([
     ['u32', rows], ['u32', cols], ['u32', k], ['u32', flags],
-    ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', w], ['f32', scale],
+    ['f32', 1 / T], ['f32', T], ['f32', T * T], ['f32', w], ['f32', scale], ['u32', 0x7f800000], ['f32', 4 * T],
     ['u32', b.labels ? 1 : 0], ['i32', p.ignoreIndex ?? -100],
   ]);
   // 1. Target q, one teacher at a time.
   const target = ctx.pipeline('multi_teacher', 'build_target', { WG: rowWG(cols) });
   for (let k = 0; k < K; k++) {
-    ctx.dispatch(enc, target, [
-      fields(k, k > 0 ? 1 : 0, p.weights[k], 0), b.teachers[k], q, stats, undefined, undefined, undefined, b.labels ?? ctx.dummy(0),
-    ], rows);
+    ctx.dispatch(enc, target, [fields(k, k > 0 ? 1 : 0, p.weights[k], 0), b.teachers[k], q, stats, ...none(3), labels], rows);
   }
   // 2. Row loss and the student gradient.
   const gs = p.studentGradScale != null && b.gradStudent ? 1 : 0;
   ctx.dispatch(enc, ctx.pipeline('multi_teacher', 'student_loss', { WG: rowWG(cols) }), [
-    fields(K, gs, 0, p.studentGradScale ?? 0), b.student, q, stats, b.rowLoss, gs ? b.gradStudent : ctx.dummy(0),
+    fields(K, gs, 0, p.studentGradScale ?? 0), b.student, q, stats, b.rowLoss, gs ? b.gradStudent : ctx.dummy(0), undefined, labels,
   ], rows);
   // 3. Teacher gradients.
   const tg = ctx.pipeline('multi_teacher', 'teacher_grad', { WG: rowWG(cols) });
@@ -57,7 +57,7 @@ export function encodeMultiTeacherKL(ctx: KernelContext, enc: GPUCommandEncoder,
     const scale = p.teacherGradScales?.[k];
     const out = b.gradTeachers?.[k];
     if (scale == null || !out) continue;
-    ctx.dispatch(enc, tg, [fields(k, K, p.weights[k], scale), b.teachers[k], q, stats, out, undefined, b.student], rows);
+    ctx.dispatch(enc, tg, [fields(k, K, p.weights[k], scale), b.teachers[k], q, stats, out, undefined, b.student, labels], rows);
   }
   ctx.release(q);
   ctx.release(stats);

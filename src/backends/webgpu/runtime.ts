@@ -5,7 +5,7 @@
  */
 import type { DType, Storage } from '../backend.js';
 import { KernelContext, MapRead, Usage } from './context.js';
-import { BufferPool, GpuStorage, gpu } from './storage.js';
+import { BufferPool, GpuStorage, STORAGE_USAGE, gpu } from './storage.js';
 
 /** Submit on its own once this many kernels are pending, so the GPU starts early. */
 const MAX_BATCH = 256;
@@ -16,17 +16,21 @@ const MAX_BATCH = 256;
  */
 const MAX_STAGING_BYTES = 1024 * 1024 * 1024;
 
-/** Counters for tests and profiling: readbacks (GPU -> host copies), submits, encoded kernels, uploads. */
+/**
+ * Counters for tests and profiling: readbacks (GPU -> host copies), submits, encoded kernels,
+ * uploads, and buffers created (GPUBuffers of any kind; 0 per training step once warm).
+ */
 export interface GpuStats {
   reads: number;
   submits: number;
   kernels: number;
   uploads: number;
+  readonly buffers: number;
 }
 
 export class GpuRuntime {
   readonly ctx: KernelContext;
-  readonly stats: GpuStats = { reads: 0, submits: 0, kernels: 0, uploads: 0 };
+  readonly stats: GpuStats;
   readonly pool: BufferPool;
   private enc: GPUCommandEncoder | null = null;
   /** The caller's encoder while encodeInto() runs (raw layer): every command goes there, unsubmitted. */
@@ -39,9 +43,11 @@ export class GpuRuntime {
   private staging = new Map<number, GPUBuffer[]>();
   private stagingBytes = 0;
 
-  constructor(readonly device: GPUDevice, private owned: boolean) {
-    this.ctx = new KernelContext(device);
-    this.pool = new BufferPool(device, this.ctx.maxBinding);
+  constructor(readonly device: GPUDevice, private owned: boolean, opts: { subgroups?: boolean } = {}) {
+    const ctx = new KernelContext(device, opts);
+    this.ctx = ctx;
+    this.stats = { reads: 0, submits: 0, kernels: 0, uploads: 0, get buffers() { return ctx.count.buffers; } };
+    this.pool = new BufferPool((size) => ctx.createBuffer({ size, usage: STORAGE_USAGE }), ctx.maxBinding);
     this.ctx.scratch = (bytes) => {
       this.ctx.checkBinding(bytes, 'a scratch buffer');
       return this.pool.acquire(bytes).buffer;
@@ -187,7 +193,7 @@ export class GpuRuntime {
       this.stagingBytes -= size;
       return hit;
     }
-    return this.device.createBuffer({ label: 'kd-kernels readback', size, usage: Usage.MAP_READ | Usage.COPY_DST });
+    return this.ctx.createBuffer({ label: 'kd-kernels readback', size, usage: Usage.MAP_READ | Usage.COPY_DST });
   }
 
   private releaseStaging(b: GPUBuffer): void {

@@ -25,8 +25,32 @@ function fromFs(): boolean {
 
 const cache = new Map<string, string>();
 
-/** The WGSL source of one kernel. */
-export function shaderSource(name: ShaderName): string {
+/**
+ * Shaders built from shared snippets (shaders/_*.wgsl), prepended in this order: the workgroup
+ * reductions (_reduce_sg with subgroups, after `enable subgroups;`, else _reduce_wg), then _row.
+ */
+const ROW_SHADERS: ReadonlySet<ShaderName> = new Set(['softmax_kl', 'cross_entropy', 'hinton', 'multi_teacher']);
+
+/** Whether a shader has a subgroup variant (its pipelines are keyed by the variant). */
+export const usesReductions = (name: ShaderName): boolean => ROW_SHADERS.has(name);
+
+/**
+ * The WGSL source of one kernel; `subgroups` picks the subgroup reductions for the shaders that
+ * reduce over a row (the device must have the `subgroups` feature).
+ */
+export function shaderSource(name: ShaderName, subgroups = false): string {
+  if (!ROW_SHADERS.has(name)) return fileSource(name);
+  const key = `${name}:${subgroups}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const src = (subgroups ? 'enable subgroups;\n' + fileSource('_reduce_sg') : fileSource('_reduce_wg')) +
+    fileSource('_row') + fileSource(name);
+  cache.set(key, src);
+  return src;
+}
+
+/** One shaders/<name>.wgsl file, as is. */
+function fileSource(name: string): string {
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
   let src = fromFs() ? undefined : generatedShaders[name];

@@ -16,20 +16,28 @@ export function gpu(s: Storage): GPUBuffer {
   return s.buffer;
 }
 
-const STORAGE_USAGE = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
+export const STORAGE_USAGE = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
 
 /**
  * Freed buffers keyed by their (bucketed) byte size, bounded. Reusing a freed buffer in later
  * commands is safe because WebGPU orders commands; only queue.writeBuffer jumps ahead of
  * unsubmitted commands, so the backend submits pending work before uploading into a reused buffer.
+ *
+ * The bound follows the work: the pool keeps up to the peak of live (acquired, not released) bytes
+ * seen so far, at least `minPooled`. A training step that frees what the next step allocates (a
+ * 1 GB gradient at 8192x32000) thus reuses it instead of destroying and creating it (and having
+ * the implementation zero-fill it) every step, and pooled plus live memory stays within twice the
+ * peak the caller already needed.
  */
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pooled = 0;
+  private live = 0;
+  private peak = 0;
   constructor(
-    private device: GPUDevice,
+    private create: (size: number) => GPUBuffer,
     private maxBinding: number,
-    private maxPooled = 512 * 1024 * 1024,
+    private minPooled = 512 * 1024 * 1024,
   ) {}
 
   /** Bucket: powers of two up to 1 MiB, then whole MiB; never past the binding limit. */
@@ -45,16 +53,19 @@ export class BufferPool {
     const size = this.bucket(bytes);
     const list = this.free.get(size);
     const hit = list?.pop();
+    this.live += size;
+    this.peak = Math.max(this.peak, this.live);
     if (hit) {
       this.pooled -= size;
       return { buffer: hit, reused: true };
     }
-    return { buffer: this.device.createBuffer({ size, usage: STORAGE_USAGE }), reused: false };
+    return { buffer: this.create(size), reused: false };
   }
 
   release(buf: GPUBuffer): void {
     const size = buf.size;
-    if (this.pooled + size > this.maxPooled) {
+    this.live -= size;
+    if (this.pooled + size > Math.max(this.minPooled, this.peak)) {
       // Unsubmitted commands may still use it: destroyed after the next submit.
       this.graveyard.push(buf);
       return;
