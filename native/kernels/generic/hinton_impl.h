@@ -2,8 +2,9 @@
 // one read of the student row. Per row: 1. maxima (max(s/T) = max(s)/T); 2. ZsT, Zt, Z1 and,
 // with smoothing, S = sum w (s - m); 3. soft loss and the combined gradient
 // grad = softScale T (p_s^T - p_t) + hardScale (coef p_s^1 - (eps / C) w - [c = y] w_y (1 - eps)).
-// A row with a fully masked teacher row, or with a non-finite soft or hard loss (a NaN or +inf
-// logit, a float32 overflow), is computed again by the scalar variant (see kernels.h).
+// A row with a non-finite soft or hard loss (a NaN or +inf logit, a float32 overflow), or with a
+// fully masked teacher row that holds a NaN or +inf, is computed again by the scalar variant
+// (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -17,6 +18,14 @@
 namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
+
+// A row for the scalar variant: a non-finite soft or hard loss, or a fully masked teacher row
+// (soft term 0) holding a NaN or +inf, which the row max skips.
+inline bool hinton_bad_row(const HintonParams& p, int64_t i, bool soft) {
+  const int64_t C = p.cols;
+  return !std::isfinite(p.soft_row[i]) || !std::isfinite(p.hard_row[i]) ||
+         (!soft && (has_nan_or_posinf(p.student + i * C, C) || has_nan_or_posinf(p.teacher + i * C, C)));
+}
 
 // Hinton over short rows, N rows at a time (see narrow_cols in sweep.h): the same steps vertically;
 // per-row constants per lane (zero for a lane without a soft or a hard term).
@@ -40,11 +49,9 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
   float* E1 = t1 ? ES : ET + C * N;
   float msv[N], zsv[N], ztv[N], z1v[N], lz1v[N], sv[N], cv[N], dv[N], live_v[N];
   float ksv[N], ktv[N], k1v[N], k2v[N];
-  // Rows of the block without a soft term (fully masked teacher) or with a non-finite loss.
   auto redo_bad_rows = [&](int64_t i0, int64_t nb) {
     for (int64_t l = 0; l < nb; ++l)
-      if (live_v[l] == 0.0f || !std::isfinite(p.soft_row[i0 + l]) || !std::isfinite(p.hard_row[i0 + l]))
-        kd_hinton_scalar(p, i0 + l, i0 + l + 1);
+      if (hinton_bad_row(p, i0 + l, live_v[l] != 0.0f)) kd_hinton_scalar(p, i0 + l, i0 + l + 1);
   };
   for (int64_t i0 = r0; i0 < r1; i0 += N) {
     const int64_t nb = r1 - i0 < N ? r1 - i0 : N;
@@ -199,8 +206,8 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
     } else {
       p.hard_row[i] = 0.0f;
     }
-    p.soft_row[i] = static_cast<float>(T2 * (z[4] * rZt + c));
-    if (!soft || !std::isfinite(p.soft_row[i]) || !std::isfinite(p.hard_row[i])) {
+    p.soft_row[i] = soft ? static_cast<float>(T2 * (z[4] * rZt + c)) : 0.0f;
+    if (hinton_bad_row(p, i, soft)) {
       kd_hinton_scalar(p, i, i + 1);
       continue;
     }

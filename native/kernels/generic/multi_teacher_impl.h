@@ -1,9 +1,10 @@
 // Fused multi-teacher KL, generic over V: q = sum_k w_k softmax(t_k / T), loss = T^2 KL(q || p_s).
 // Per row: 1. maxima; 2. sums of exp; 3. q, g = log q - log p_s, loss = T^2 sum q g,
 // grad_s = T scale (p_s - q); 4. per teacher k with a gradient:
-// grad_k = T scale_k w_k p_k (g - <p_k, g>). A row with a fully masked teacher row, or whose loss
-// comes out non-finite (a NaN or +inf logit, a float32 overflow), is computed again by the scalar
-// variant (see kernels.h).
+// grad_k = T scale_k w_k p_k (g - <p_k, g>). A teacher row that is fully masked contributes
+// nothing. A row whose sums or loss come out non-finite (a NaN or +inf logit, a float32 overflow),
+// or with a fully masked teacher row that holds a NaN, is computed again by the scalar variant
+// (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -41,13 +42,16 @@ void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
       acc[0] = V::add(acc[0], L.keep(exp_flush<V>(V::mul(V::sub(L.ld(s + j, ms), V::set1(ms)), V::set1(invT)))));
     });
     const float logZs = std::log(zs[0]), rZs = 1.0f / zs[0];
-    bool redo = !std::isfinite(zs[0]);  // for the scalar variant: a NaN or +inf, a fully masked teacher row
+    bool redo = !std::isfinite(zs[0]);  // for the scalar variant
     for (int k = 0; k < K; ++k) {
       const float* t = p.teachers[k] + i * C;
       mt[k] = row_max_v<V>(t, C);
       if (mt[k] == -std::numeric_limits<float>::infinity()) {
-        redo = true;
-        break;
+        redo = redo || has_nan_or_posinf(t, C);  // the row max skips NaN
+        coef[k] = 0.0f;
+        rZt[k] = 0.0f;
+        mt[k] = 0.0f;
+        continue;
       }
       const float mk = mt[k];
       auto zt = sweep_v<V, 1>(C, [&](auto L, int64_t j, R* acc) {
@@ -57,8 +61,16 @@ void multi_teacher_kl(const MultiTeacherParams& p, int64_t r0, int64_t r1) {
       rZt[k] = 1.0f / zt[0];
       coef[k] = static_cast<float>(p.weights[k]) * rZt[k];
     }
+    bool live = false;
+    for (int k = 0; k < K; ++k) live |= coef[k] != 0.0f;
     if (redo) {
       kd_multi_teacher_kl_scalar(p, i, i + 1);
+      continue;
+    }
+    if (!live) {  // q = 0 everywhere (every teacher fully masked or weighted 0): loss 0, gradients 0
+      p.row_loss[i] = 0.0f;
+      zero_row(gs, C);
+      for (int k = 0; k < K && p.grad_teachers; ++k) zero_row(p.grad_teachers[k] ? p.grad_teachers[k] + i * C : nullptr, C);
       continue;
     }
     // 3.

@@ -4,8 +4,8 @@
 // for reverse-kl, both for jsd). a = (t - max t)/T, b = (s - max s)/T, c = log Zs - log Zt, so
 // log p_t - log p_s = a - b + c. Masked teacher entries (-inf) have e_t = 0 and are zeroed by
 // pos_or_zero before they can make 0 * inf. A row whose loss comes out non-finite (a NaN or +inf
-// logit, a float32 overflow of (x - max) / T, reverse-kl's masked class under student mass) or
-// whose teacher row is fully masked is computed again by the scalar variant (see kernels.h).
+// logit, a float32 overflow of (x - max) / T, reverse-kl's masked class under student mass) is
+// computed again by the scalar variant (see kernels.h).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -18,6 +18,17 @@
 namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
+
+// A fully masked teacher row: loss 0 and zero gradients (no scalar pass: padding rows stay cheap),
+// unless the row holds a NaN or +inf (the row max skips NaN), which the scalar variant makes NaN.
+inline void softmax_kl_masked_row(const SoftmaxKLParams& p, int64_t i) {
+  const int64_t C = p.cols;
+  if (has_nan_or_posinf(p.student + i * C, C) || has_nan_or_posinf(p.teacher + i * C, C))
+    return kd_softmax_kl_scalar(p, i, i + 1);
+  p.row_loss[i] = 0.0f;
+  zero_row(p.grad_student ? p.grad_student + i * C : nullptr, C);
+  zero_row(p.grad_teacher ? p.grad_teacher + i * C : nullptr, C);
+}
 
 // Forward KL over short rows, N rows at a time (see narrow_cols in sweep.h): same steps as the
 // row path, vertically.
@@ -144,7 +155,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
     ms = st[8 * bk] > ms ? st[8 * bk] : ms;
     mt = st[8 * bk + 1] > mt ? st[8 * bk + 1] : mt;
   }
-  if (mt == ninf) return kd_softmax_kl_scalar(p, i, i + 1);  // fully masked teacher row
+  if (mt == ninf) return softmax_kl_masked_row(p, i);
 
   double Zs = 0, Zt = 0, D = 0;
   for (int64_t bk = 0; bk < nblk; ++bk) {
@@ -216,8 +227,8 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     const float* nt = t + C;
     // 1. maxima
     const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
-    if (mt == -std::numeric_limits<float>::infinity()) {  // fully masked teacher row
-      kd_softmax_kl_scalar(p, i, i + 1);
+    if (mt == -std::numeric_limits<float>::infinity()) {
+      softmax_kl_masked_row(p, i);
       continue;
     }
     const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
