@@ -26,6 +26,7 @@ declare global {
   /* eslint-disable @typescript-eslint/no-empty-interface */
   interface GPUDevice {}
   interface GPUBuffer {}
+  interface GPUBufferDescriptor {}
   interface GPUCommandEncoder {}
   interface GPUComputePipeline {}
 }
