@@ -1,8 +1,8 @@
 /**
  * The Tensor API on webgpu allocates nothing per step once warm: kdLoss + backward + zeroGrad, and
  * an MLP training step (Linear-ReLU-Linear, Hinton loss, SGD with momentum) that disposes what it
- * made, create no GPUBuffer after two warm-up steps (`backend.stats.buffers` counts every buffer
- * the backend creates; no readback inside the steps). And
+ * made and reads its loss back, create no GPUBuffer after two warm-up steps (`backend.stats.buffers`
+ * counts every buffer the backend creates, readback staging included). And
  * the buffer pool keeps a freed buffer larger than its floor when the work needs it again (the
  * 1 GB gradient at 8192x32000 that used to be destroyed and created, zero-filled, every step).
  * Skipped with a printed reason without an adapter, failed instead when KD_REQUIRE_WEBGPU=1.
@@ -21,13 +21,13 @@ if (reason && !required) console.log(`[skip] webgpu steady state: ${reason}`);
 const d = reason && !required ? describe.skip : describe;
 
 /** Buffers created by each of `steps` calls of `step` after `warm` warm-up calls. */
-async function createdPerStep(be: WebGPUBackend, step: () => void, warm = 2, steps = 4): Promise<number[]> {
-  for (let i = 0; i < warm; i++) step();
+async function createdPerStep(be: WebGPUBackend, step: () => void | Promise<void>, warm = 2, steps = 4): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await step();
   be.flush();
   const out: number[] = [];
   for (let i = 0; i < steps; i++) {
     const before = be.stats.buffers;
-    step();
+    await step();
     be.flush();
     out.push(be.stats.buffers - before);
   }
@@ -72,7 +72,7 @@ d('webgpu steady state', () => {
     const x = tensor(randn(rows * 784), [rows, 784]);
     const t = tensor(randn(rows * 10, 4), [rows, 10]);
     const y = tensor(Int32Array.from({ length: rows }, (_, i) => i % 10), [rows], { dtype: 'int32' });
-    const counts = await createdPerStep(be, () => {
+    const counts = await createdPerStep(be, async () => {
       // Layer by layer, so the step can dispose its activations (model.forward's intermediates are
       // only given back to the pool when garbage-collected).
       const h = model.layers[0].forward(x);
@@ -82,6 +82,7 @@ d('webgpu steady state', () => {
       loss.backward();
       opt.step();
       opt.zeroGrad();
+      expect(Number.isFinite((await loss.data())[0])).toBe(true); // the step's one readback
       for (const v of [h, a, logits, loss] as Tensor[]) v.dispose();
     });
     expect(counts).toEqual([0, 0, 0, 0]);
