@@ -2,7 +2,7 @@
 // (linear() for both models -> [N, V] logits -> kdLoss -> backward) on one backend: time of one
 // forward + backward and peak memory. Each path runs in its own child process, so its peak RSS
 // (process.resourceUsage().maxRSS) is its own; on webgpu the peak of live GPU buffer bytes comes
-// from the backend's stats (liveBytes / peakBytes).
+// from the backend's stats (bytes / peakBytes: its buffers, in use or pooled).
 //
 //   node bench/fused_linear.js [--backend native|cpu|webgpu] [--n 8192] [--h 1024] [--v 32000]
 //                              [--chunk 1024] [--iters 2] [--out bench/results/fused_linear.json]
@@ -48,7 +48,7 @@ if (argv.includes('--child')) {
       time: f.ms / u.ms,
       peakRss: f.peakRssMB / u.peakRssMB,
       workingRss: f.workingRssMB / u.workingRssMB,
-      ...(u.peakGpuMB ? { peakGpu: f.peakGpuMB / u.peakGpuMB } : {}),
+      ...(u.peakGpuMB ? { peakGpu: f.peakGpuMB / u.peakGpuMB, workingGpu: f.workingGpuMB / u.workingGpuMB } : {}),
     },
   };
   console.log(JSON.stringify(out, null, 2));
@@ -91,7 +91,7 @@ async function child(which) {
   const opts = { temperature: 2, divergence: 'jsd', beta: 0.5 };
   if (gpu) await gpu.read(gpu.zeros(1, 'float32'));
   const baseRss = process.memoryUsage().rss;
-  const gpuBase = gpu?.stats.liveBytes ?? 0;
+  const gpuBase = gpu?.stats.bytes ?? 0;
   let best = Infinity;
   let value = NaN;
   for (let it = 0; it < cfg.iters; it++) {
@@ -124,6 +124,7 @@ async function child(which) {
   if (gpu) {
     res.peakGpuMB = gpu.stats.peakBytes / 2 ** 20;
     res.baseGpuMB = gpuBase / 2 ** 20;
+    res.workingGpuMB = res.peakGpuMB - res.baseGpuMB;
   }
   console.log(`RESULT ${JSON.stringify(res)}`);
   process.exit(0);

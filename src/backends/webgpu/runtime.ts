@@ -18,7 +18,9 @@ const MAX_STAGING_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Counters for tests and profiling: readbacks (GPU -> host copies), submits, encoded kernels,
- * uploads, and buffers created (GPUBuffers of any kind; 0 per training step once warm).
+ * uploads, and buffers created (GPUBuffers of any kind; 0 per training step once warm); bytes /
+ * peakBytes: the storage and scratch buffers in use (acquired from the pool, not released), now
+ * and at their peak.
  */
 export interface GpuStats {
   reads: number;
@@ -26,6 +28,8 @@ export interface GpuStats {
   kernels: number;
   uploads: number;
   readonly buffers: number;
+  readonly bytes: number;
+  readonly peakBytes: number;
 }
 
 export class GpuRuntime {
@@ -46,8 +50,12 @@ export class GpuRuntime {
   constructor(readonly device: GPUDevice, private owned: boolean, opts: { subgroups?: boolean } = {}) {
     const ctx = new KernelContext(device, opts);
     this.ctx = ctx;
-    this.stats = { reads: 0, submits: 0, kernels: 0, uploads: 0, get buffers() { return ctx.count.buffers; } };
-    this.pool = new BufferPool((size) => ctx.createBuffer({ size, usage: STORAGE_USAGE }), ctx.maxBinding);
+    const pool = new BufferPool((size) => ctx.createBuffer({ size, usage: STORAGE_USAGE }), ctx.maxBinding);
+    this.pool = pool;
+    this.stats = {
+      reads: 0, submits: 0, kernels: 0, uploads: 0, get buffers() { return ctx.count.buffers; },
+      get bytes() { return pool.liveBytes; }, get peakBytes() { return pool.peakBytes; },
+    };
     this.ctx.scratch = (bytes) => {
       this.ctx.checkBinding(bytes, 'a scratch buffer');
       return this.pool.acquire(bytes).buffer;

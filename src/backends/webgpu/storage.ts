@@ -40,6 +40,15 @@ export class BufferPool {
     private minPooled = 512 * 1024 * 1024,
   ) {}
 
+  /** Bytes acquired and not released (in use), and their peak: the memory the work needs. */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  get peakBytes(): number {
+    return this.peak;
+  }
+
   /** Bucket: powers of two up to 1 MiB, then whole MiB; never past the binding limit. */
   bucket(bytes: number): number {
     const b = Math.max(16, Math.ceil(bytes / 4) * 4);
