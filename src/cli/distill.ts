@@ -241,8 +241,8 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     chosen.teacherWeights = o.teacherWeights;
   }
 
-  // 4. The distillation steps. Online: a labelled batch + a transfer batch through one hintonLoss
-  //    (label -100 on the transfer rows). Offline and self: the soft-target term on the transfer
+  // 4. The distillation steps. Online: a labelled batch + a transfer batch, the soft term on all of
+  //    it and cross-entropy on the labelled rows (label -100 on the transfer rows). Offline and self: the soft-target term on the transfer
   //    rows alone, cross-entropy on a smaller labelled slice.
   const mixedBatch = (inputShape: number[], lab: Cycler, tr: Cycler) => {
     const L = lab.next(LB);
@@ -360,8 +360,12 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       const xc = x.reshape([rows.length, ...tb.inputShape]);
       const t = tb.model.forward(xc);
       const s = student.model.forward(x);
-      const lossS = losses.hintonLoss(s, t.detach(), y, { temperature: T, alpha });
-      const lossT = losses.hintonLoss(t, s.detach(), y, { temperature: T, alpha: alpha * 0.5 });
+      // The soft term on every row (the transfer rows too), cross-entropy on the labelled rows only
+      // (hintonLoss would mask both terms on the -100 rows).
+      const mutual = (a: Tensor, b: Tensor, w: number) =>
+        losses.kdLoss(a, b, { temperature: T }).mul(w).add(losses.crossEntropy(a, y).mul(1 - w));
+      const lossS = mutual(s, t.detach(), alpha);
+      const lossT = mutual(t, s.detach(), alpha * 0.5);
       return { loss: lossS.add(lossT), images: 2 * rows.length };
     };
     const rs = await fit({
