@@ -13,7 +13,7 @@ export class UsageError extends Error {
 }
 
 export type BackendChoice = 'cpu' | 'native' | 'webgpu';
-export type Method = 'kd' | 'hint' | 'sp' | 'multi-teacher';
+export type Method = 'kd' | 'hint' | 'sp' | 'multi-teacher' | 'fsp';
 export type Mode = 'offline' | 'online' | 'self';
 export type DatasetChoice = 'embedded' | 'full';
 
@@ -90,7 +90,7 @@ const DISTILL_FLAGS: Record<string, FlagSpec> = {
   '--data-dir': { kind: 'string', key: 'dataDir' },
   '--labels-per-class': { kind: 'labels', key: 'labelsPerClass', min: 1 },
   '--val-per-class': { kind: 'int', key: 'valPerClass', min: 1 },
-  '--method': { kind: 'choice', key: 'method', choices: ['kd', 'hint', 'sp', 'multi-teacher'] },
+  '--method': { kind: 'choice', key: 'method', choices: ['kd', 'hint', 'sp', 'multi-teacher', 'fsp'] },
   '--mode': { kind: 'choice', key: 'mode', choices: ['offline', 'online', 'self'] },
   '--teacher': { kind: 'string', key: 'teacher' },
   '--teacher-weights': { kind: 'weights', key: 'teacherWeights' },
@@ -358,7 +358,8 @@ Data:
   --limit-unlabelled N        use at most N unlabelled images (quick runs)
   --limit-test N              evaluate on a fixed subset of N test images (quick runs)
 Method:
-  --method kd|hint|sp|multi-teacher   (default kd)
+  --method kd|hint|sp|multi-teacher|fsp   (default kd; fsp: FSP (Yim et al. 2017) into a CNN
+                              student conv8-conv16-fc(--student-hidden), against the same CNN on labels)
   --mode offline|online|self          (default offline: frozen teacher)
   --teacher FILE              load the teacher (a model file from a previous run) instead of training it;
                               with --seeds N, one per seed: F1,...,FN or a pattern such as

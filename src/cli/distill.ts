@@ -10,7 +10,8 @@
  *                  takes --transfer-batch rows of the transfer set:
  *                    alpha * T^2 * KL(teacher || student) on the transfer rows
  *                    + (1 - alpha) * CE on the labelled rows.
- *                  hint / sp add a feature term; multi-teacher mixes two teachers' soft targets.
+ *                  hint / sp add a feature term; multi-teacher mixes two teachers' soft targets;
+ *                  fsp (src/cli/fsp.ts) replaces steps 3-5 with CNN students.
  *   5. control     the same MLP with label smoothing and no teacher.
  *
  * The three MLP arms get the same budget: --epochs passes over the transfer set
@@ -29,6 +30,7 @@ import { selectBackend } from './backend.js';
 import {
   type Built, CLASSES, SECOND_TEACHER_ARCH, TEACHER_ARCH, buildModel, buildRegressor, describeArch, studentArch,
 } from './models.js';
+import { fspArms } from './fsp.js';
 import { Progress, type Io } from './progress.js';
 import {
   type RunRecord, formatTable, loadModel, meanStd, saveModel, summarise, writeOutputs,
@@ -212,6 +214,15 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       });
       await record('teacher', teacher, r[0]);
     }
+  }
+
+  if (o.method === 'fsp') {
+    await fspArms({
+      o, seed, train, teacher: teacher!, transferIdx, fitArgs, stepsPerEpoch: mlpStepsPerEpoch,
+      ceStep: (b, cyc) => ceStep(b, cyc), labelled: () => new Cycler(labIdx, seed + 21), progress, record, notes,
+    });
+    setGapClosed(runs);
+    return { runs, chosen, notes };
   }
 
   // 3. Soft targets (and features) of the frozen teacher(s) on the whole transfer set, once.
@@ -415,14 +426,18 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     await record('control', control, r[0], { labelSmoothing: smoothing });
   }
 
-  // 7. Gap closed: how much of the teacher-student gap each MLP arm recovers.
+  setGapClosed(runs);
+  return { runs, chosen, notes };
+}
+
+/** 7. Gap closed: how much of the teacher-student gap each student arm recovers. */
+function setGapClosed(runs: RunRecord[]): void {
   const acc = (n: string) => runs.find((r) => r.name === n)?.testAccuracy;
   const tAcc = acc('teacher');
   const sAcc = acc('student');
   if (tAcc !== undefined && sAcc !== undefined && tAcc - sAcc > 1e-9) {
     for (const r of runs) if (r.name === 'distilled' || r.name === 'control') r.gapClosed = (r.testAccuracy - sAcc) / (tAcc - sAcc);
   }
-  return { runs, chosen, notes };
 }
 
 export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
@@ -441,6 +456,9 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     const t = loadModel(f).built;
     if ((o.method === 'hint' || o.method === 'sp') && t.arch.kind === 'mlp' && t.arch.hidden.length === 0) {
       throw new Error(`teacher file ${f}: a model without a hidden layer has no features for --method ${o.method}`);
+    }
+    if (o.method === 'fsp' && t.arch.kind !== 'cnn') {
+      throw new Error(`teacher file ${f}: --method fsp needs a CNN teacher (its conv maps), got ${describeArch(t.arch)}`);
     }
     return t;
   }) ?? null;

@@ -11,7 +11,7 @@ import type { Built } from './models.js';
 import { CLASSES, IMAGE_DIM } from './models.js';
 import { Progress } from './progress.js';
 
-type Module = Built['model'] | InstanceType<typeof import('../index.js').nn.Linear>;
+type Module = InstanceType<typeof import('../index.js').nn.Module>;
 
 export interface Split {
   images: Float32Array;

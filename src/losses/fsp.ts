@@ -12,8 +12,8 @@
  *   loss = sum_k weights[k] * sum_{n,i,j} (G_s^k - G_t^k)[n, i, j]^2 / b   ('mean', default: mean over the batch)
  *   loss = sum_k weights[k] * sum_{n,i,j} (G_s^k - G_t^k)[n, i, j]^2       ('sum')
  *
- * (weights default to 1, Yim's lambda_i.) A teacher entry may also be its FSP matrix [b, c1, c2] itself,
- * computed once with fspMatrix (a frozen teacher's matrices can be cached over a data set). Gradients flow to every map that requires one, teacher
+ * (weights default to 1, Yim's lambda_i.) An entry may also be the FSP matrix [b, c1, c2] itself, from
+ * fspMatrix: a frozen teacher's matrices can be cached over a data set, a student's regressed. Gradients flow to every map that requires one, teacher
  * maps included. NaN or Infinity in any map makes the loss NaN, as in PyTorch.
  *
  * No kernel of its own: the FSP matrix is a grouped convolution, one group per sample, whose kernel is
@@ -28,8 +28,8 @@ import { reshape } from '../ops/shape.js';
 import { hintLoss } from './hint.js';
 
 export type FspPair = readonly [Tensor, Tensor];
-/** A teacher's pair of maps, or its FSP matrix [b, c1, c2]. */
-export type FspTeacherEntry = FspPair | Tensor;
+/** A pair of maps, or their FSP matrix [b, c1, c2]. */
+export type FspEntry = FspPair | Tensor;
 
 export interface FspLossOptions {
   /** One weight (>= 0) per pair; default 1 each. */
@@ -54,24 +54,21 @@ export function fspMatrix(f1: Tensor, f2: Tensor, names: readonly [string, strin
   return mul(reshape(g, [b, c1, c2]), 1 / (h * w));
 }
 
-function checkPairs(v: unknown, name: string, count?: number): FspTeacherEntry[] {
+function checkPairs(v: unknown, name: string, count?: number): FspEntry[] {
   if (!Array.isArray(v)) throw new TypeError(`${name} must be an Array of [Tensor, Tensor] pairs, got ${describe(v)}`);
   if (v.length === 0) throw new RangeError(`${name} must hold at least one pair`);
   if (count !== undefined && v.length !== count) throw new RangeError(`${name} must hold ${count} pairs (one per student pair), got ${v.length}`);
   v.forEach((p, k) => {
-    if (count !== undefined && !Array.isArray(p)) {
-      checkTensor(p, `${name}[${k}]`, { dtype: 'float32', rank: 3 });
-    } else if (!Array.isArray(p) || p.length !== 2) {
-      throw new TypeError(`${name}[${k}] must be a pair [Tensor, Tensor]${count !== undefined ? ' or an FSP matrix [b, c1, c2]' : ''}, got ${describe(p)}`);
-    }
+    if (!Array.isArray(p)) checkTensor(p, `${name}[${k}]`, { dtype: 'float32', rank: 3 });
+    else if (p.length !== 2) throw new TypeError(`${name}[${k}] must be a pair [Tensor, Tensor] or an FSP matrix [b, c1, c2], got ${describe(p)}`);
   });
-  return v as FspTeacherEntry[];
+  return v as FspEntry[];
 }
 
 /** The FSP loss of K student pairs against K teacher pairs (see the top of this file). */
-export function fspLoss(studentPairs: readonly FspPair[], teacherPairs: readonly FspTeacherEntry[], opts: FspLossOptions = {}): Tensor {
+export function fspLoss(studentPairs: readonly FspEntry[], teacherPairs: readonly FspEntry[], opts: FspLossOptions = {}): Tensor {
   checkOptions(opts, 'options', ['weights', 'reduction']);
-  const sp = checkPairs(studentPairs, 'studentPairs') as FspPair[];
+  const sp = checkPairs(studentPairs, 'studentPairs');
   const tp = checkPairs(teacherPairs, 'teacherPairs', sp.length);
   const reduction = checkOneOf(opts.reduction ?? 'mean', 'reduction', ['mean', 'sum'] as const);
   let weights: number[];
@@ -83,10 +80,10 @@ export function fspLoss(studentPairs: readonly FspPair[], teacherPairs: readonly
   }
   let total: Tensor | null = null;
   for (let k = 0; k < sp.length; k++) {
-    const [s1, s2] = sp[k];
-    const gs = fspMatrix(s1, s2, [`studentPairs[${k}][0]`, `studentPairs[${k}][1]`]);
-    const t = tp[k];
-    const gt = Array.isArray(t) ? fspMatrix(t[0], t[1], [`teacherPairs[${k}][0]`, `teacherPairs[${k}][1]`]) : (t as Tensor);
+    const matrix = (e: FspEntry, name: string) =>
+      Array.isArray(e) ? fspMatrix(e[0], e[1], [`${name}[${k}][0]`, `${name}[${k}][1]`]) : (e as Tensor);
+    const gs = matrix(sp[k], 'studentPairs');
+    const gt = matrix(tp[k], 'teacherPairs');
     if (gt.shape[0] !== gs.shape[0] || gt.shape[1] !== gs.shape[1] || gt.shape[2] !== gs.shape[2]) {
       throw new RangeError(
         `teacherPairs[${k}] must give FSP matrices of the student's shape [b, c1, c2] = ${fmtShape(gs.shape)} ` +

@@ -5,4 +5,4 @@ export { multiTeacherKdLoss, type MultiTeacherOptions } from './multi_teacher.js
 export { similarityLoss } from './similarity.js';
 export { hintLoss } from './hint.js';
 export { fusedLinearKdLoss, type FusedLinearKdOptions } from './fused_linear.js';
-export { fspLoss, fspMatrix, type FspLossOptions, type FspPair, type FspTeacherEntry } from './fsp.js';
+export { fspLoss, fspMatrix, type FspLossOptions, type FspPair, type FspEntry } from './fsp.js';

@@ -50,7 +50,7 @@ describeEachBackend('fspLoss', ({ tol }) => {
     ]);
   });
 
-  it('a teacher entry may be its precomputed FSP matrix', async () => {
+  it('an entry may be its precomputed FSP matrix', async () => {
     const m = (seed: number, c: number) => tensor(uniformInputs(seed, 3 * c * 5 * 5, -1, 1), [3, c, 5, 5], { requiresGrad: true });
     const [s1, s2, t1, t2] = [m(400, 2), m(401, 4), m(402, 2), m(403, 4)];
     const a = losses.fspLoss([[s1, s2]], [[t1, t2]]);
@@ -74,7 +74,9 @@ describeEachBackend('fspLoss', ({ tol }) => {
     expect(() => losses.fspLoss([[t(2, 3, 16), t(2, 5, 4, 4)]], ok)).toThrow(/studentPairs\[0\]\[0\]/);
     expect(() => losses.fspLoss(ok, [])).toThrow(/teacherPairs must hold at least one pair/);
     expect(() => losses.fspLoss(ok, [...ok, ...ok])).toThrow(/teacherPairs must hold 1 pairs/);
-    expect(() => losses.fspLoss(ok[0] as never, ok)).toThrow(TypeError);
+    expect(() => losses.fspLoss(ok[0] as never, ok)).toThrow(/studentPairs\[0\] must be 3-D/);
+    expect(() => losses.fspLoss([[ok[0][0]]] as never, ok)).toThrow(TypeError);
+    expect(() => losses.fspLoss('x' as never, ok)).toThrow(/studentPairs must be an Array/);
     expect(() => losses.fspLoss(ok, ok, { weights: [1, 2] })).toThrow(/weights must have 1 entries/);
     expect(() => losses.fspLoss(ok, ok, { weights: [-1] })).toThrow(/weights\[0\] must be >= 0/);
     expect(() => losses.fspLoss(ok, ok, { reduction: 'none' as never })).toThrow(/reduction must be one of/);
