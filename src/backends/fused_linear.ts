@@ -23,6 +23,19 @@ export interface RowBlocks {
   drop(s: Storage): void;
 }
 
+/** The inputs and outputs of one raw call (kd-kernels/native arrays, kd-kernels/webgpu buffers), already
+ * checked; the outputs present are the ones computed. */
+export interface FusedLinearIO<F, I = F> {
+  studentHidden: F; studentWeight: F; studentBias: F | null;
+  teacherHidden: F; teacherWeight: F; teacherBias: F | null;
+  labels: I | null;
+  softRow: F; hardRow: F | null; gradHidden: F | null; gradWeight: F | null; gradBias: F | null;
+}
+
+/** The scalar parameters of one raw call: FusedLinearKdArgs less its storages and gradient flags. */
+export type FusedLinearParams = Omit<FusedLinearKdArgs,
+  'studentHidden' | 'studentWeight' | 'studentBias' | 'teacherHidden' | 'teacherWeight' | 'teacherBias' | 'labels' | 'grads'>;
+
 /** Default rows per chunk: a power of two with chunk x vocab <= 2^25 floats (128 MiB) per model. */
 export function defaultChunkSize(rows: number, vocab: number): number {
   const c = 2 ** Math.max(0, Math.floor(Math.log2(2 ** 25 / Math.max(vocab, 1))));

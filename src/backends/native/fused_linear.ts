@@ -4,23 +4,16 @@
  * Float32Arrays in place and writing into the caller's outputs (gradWeight / gradBias accumulated).
  * The Tensor API's native backend runs the same driver (src/backends/native/index.ts).
  */
-import type { Backend, FusedLinearKdArgs } from '../backend.js';
+import type { Backend } from '../backend.js';
 import { HostStorage } from '../cpu/storage.js';
 import { fusedLinearKd } from '../cpu/fused_linear.js';
+import type { FusedLinearIO, FusedLinearParams } from '../fused_linear.js';
 import { loadNativeBackend } from './index.js';
 
 type F32 = Float32Array;
 
-/** Already-checked arrays of one raw call; outputs present are the ones computed. */
-export interface FusedLinearArrays {
-  studentHidden: F32; studentWeight: F32; studentBias: F32 | null;
-  teacherHidden: F32; teacherWeight: F32; teacherBias: F32 | null;
-  labels: Int32Array | null;
-  softRow: F32; hardRow: F32 | null; gradHidden: F32 | null; gradWeight: F32 | null; gradBias: F32 | null;
-}
-
-export type FusedLinearParams = Omit<FusedLinearKdArgs,
-  'studentHidden' | 'studentWeight' | 'studentBias' | 'teacherHidden' | 'teacherWeight' | 'teacherBias' | 'labels' | 'grads'>;
+/** Already-checked arrays of one raw call. */
+export type FusedLinearArrays = FusedLinearIO<F32, Int32Array>;
 
 let backend: Backend | null = null;
 

@@ -5,7 +5,7 @@
  * chunk x dim floats (copyBufferToBuffer), small next to the chunk x vocab logits.
  */
 import type { Backend, FusedLinearKdArgs, FusedLinearKdResult } from '../backend.js';
-import { runFusedLinearKd, type FusedLinearOutputs, type RowBlocks } from '../fused_linear.js';
+import { runFusedLinearKd, type FusedLinearIO, type FusedLinearOutputs, type FusedLinearParams, type RowBlocks } from '../fused_linear.js';
 import type { GpuRuntime } from './runtime.js';
 import { GpuStorage } from './storage.js';
 
@@ -27,16 +27,8 @@ export function fusedLinearKd(be: Backend, rt: GpuRuntime, a: FusedLinearKdArgs,
   return runFusedLinearKd(be, gpuRowBlocks(rt), a, out);
 }
 
-/** Already-checked buffers of one raw call (kd-kernels/webgpu); outputs present are the ones computed. */
-export interface FusedLinearBuffers {
-  studentHidden: GPUBuffer; studentWeight: GPUBuffer; studentBias: GPUBuffer | null;
-  teacherHidden: GPUBuffer; teacherWeight: GPUBuffer; teacherBias: GPUBuffer | null;
-  labels: GPUBuffer | null;
-  softRow: GPUBuffer; hardRow: GPUBuffer | null; gradHidden: GPUBuffer | null; gradWeight: GPUBuffer | null; gradBias: GPUBuffer | null;
-}
-
-export type FusedLinearParams = Omit<FusedLinearKdArgs,
-  'studentHidden' | 'studentWeight' | 'studentBias' | 'teacherHidden' | 'teacherWeight' | 'teacherBias' | 'labels' | 'grads'>;
+/** Already-checked buffers of one raw call (kd-kernels/webgpu). */
+export type FusedLinearBuffers = FusedLinearIO<GPUBuffer>;
 
 /**
  * Encodes the whole chunked loss into the caller's encoder (the caller submits; calls must be
