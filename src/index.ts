@@ -10,6 +10,7 @@ export { noGrad, isGradEnabled } from './autograd/node.js';
 export {
   add, sub, mul, div, neg, matmul, linear, relu, exp, log, square, sqrt, sum, mean,
   reshape, flatten, transpose, detach, softmax, logSoftmax, dropout, conv2d, maxPool2d,
+  fakeQuantize, type FakeQuantizeOptions,
 } from './ops/index.js';
 export * as losses from './losses/index.js';
 export * as nn from './nn/index.js';

@@ -217,6 +217,7 @@ export class Tensor<D extends DType = 'float32'> {
   softmax(this: Tensor): Tensor { return ops.softmax(this); }
   logSoftmax(this: Tensor): Tensor { return ops.logSoftmax(this); }
   detach(): Tensor<D> { return ops.detach(this); }
+  fakeQuantize(this: Tensor, scale: number, opts?: ops.FakeQuantizeOptions): Tensor { return ops.fakeQuantize(this, scale, opts); }
 }
 
 // ---- creation ----------------------------------------------------------------------------------

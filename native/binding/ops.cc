@@ -13,6 +13,7 @@
 //   softmax(x, rows, cols, log, out)     softmaxBackward(y, g, rows, cols, log, out)
 //   transpose(x, rows, cols, out)
 //   dropout(x, size, p, seed, y, mask)
+//   fakeQuantize(x, size, scale, zeroPoint, qmin, qmax, y, mask)
 //   conv2d(x, w, bias | null, y, n, cIn, h, w, cOut, kh, kw, stride, padding, groups, hOut, wOut)
 //   conv2dBackward(g, x, w, dx | null, dw | null, dbias | null, n, cIn, h, w, cOut, kh, kw, stride,
 //                  padding, groups, hOut, wOut)
@@ -222,6 +223,29 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---- fake quantisation --------------------------------------------------------------------------
+
+Napi::Value FakeQuantize(const Napi::CallbackInfo& info) {
+  return kd::binding::guarded(info, "fakeQuantize", [&]() -> Napi::Value {
+    Args a(info, "fakeQuantize");
+    const int64_t size = a.integer(1, "size", 0, 4294967295LL);
+    // A normal float32 scale whose float32 reciprocal is normal too (src/ops/quantize.ts).
+    const double scale = a.in_range(2, "scale", 1.1754943508222875e-38, 8.507059173023462e37);
+    const int64_t kLevel = 1 << 22;
+    const int64_t qmin = a.integer(4, "qmin", -kLevel, kLevel);
+    const int64_t qmax = a.integer(5, "qmax", qmin, kLevel);
+    const int64_t zp = a.integer(3, "zeroPoint", qmin, qmax);
+    const float* x = a.f32_in(0, "x", size, Args::shape1("size", size));
+    float* y = a.f32_out(6, "y", size, Args::shape1("size", size));
+    float* mask = a.f32_out(7, "mask", size, Args::shape1("size", size));
+    a.check_no_alias();
+    const float s = static_cast<float>(scale);
+    kd::fake_quantize({x, y, mask, size, s, 1.0f / s, static_cast<float>(zp), static_cast<float>(qmin),
+                       static_cast<float>(qmax)});
+    return info.Env().Undefined();
+  });
+}
+
 // ---- conv2d and max pooling ---------------------------------------------------------------------
 
 kd::ConvShape conv_shape(Args& a, size_t i0) {
@@ -414,6 +438,7 @@ void RegisterOps(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward, "softmaxBackward"));
   exports.Set("transpose", Napi::Function::New(env, Transpose, "transpose"));
   exports.Set("dropout", Napi::Function::New(env, Dropout, "dropout"));
+  exports.Set("fakeQuantize", Napi::Function::New(env, FakeQuantize, "fakeQuantize"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   exports.Set("conv2dBackward", Napi::Function::New(env, Conv2dBackward, "conv2dBackward"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));

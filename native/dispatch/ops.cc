@@ -132,6 +132,9 @@ void transpose(const TransposeParams& p) {
 }
 
 void dropout(const DropoutParams& p) { run_range(active_kernels().dropout, p, p.size, elem_grain(p.size)); }
+void fake_quantize(const FakeQuantizeParams& p) {
+  run_range(active_kernels().fake_quantize, p, p.size, elem_grain(p.size));
+}
 void sgd(const SgdParams& p) { run_range(active_kernels().sgd, p, p.size, elem_grain(p.size)); }
 void adam(const AdamParams& p) { run_range(active_kernels().adam, p, p.size, elem_grain(p.size)); }
 

@@ -23,6 +23,7 @@ void softmax(const SoftmaxParams& p);
 void softmax_backward(const SoftmaxBackwardParams& p);
 void transpose(const TransposeParams& p);
 void dropout(const DropoutParams& p);
+void fake_quantize(const FakeQuantizeParams& p);
 void sgd(const SgdParams& p);
 void adam(const AdamParams& p);
 

@@ -52,6 +52,7 @@ using RangeSumKernel = double(const P&, int64_t begin, int64_t end);
   X(isa, softmax_backward, SoftmaxBackwardParams, Range)                \
   X(isa, transpose, TransposeParams, Range)                             \
   X(isa, dropout, DropoutParams, Range)                                 \
+  X(isa, fake_quantize, FakeQuantizeParams, Range)                      \
   X(isa, sgd, SgdParams, Range)                                         \
   X(isa, adam, AdamParams, Range)
 

@@ -2,7 +2,8 @@
 // a forward and its backward where they read the same shape), as the loss kernels in kernels.h.
 //
 // Variants, naming and ranges as for the losses (kernels.h): kd_<kernel>_scalar in kernels/scalar/,
-// the SIMD variants from generic/{gemm,conv2d,elementwise,reduce,softmax,optim,maxpool,dropout}_impl.h,
+// the SIMD variants from generic/{gemm,conv2d,elementwise,reduce,softmax,optim,maxpool,dropout,
+// fake_quantize}_impl.h,
 // all declared from kernels/kernel_list.h. A range kernel computes the part
 // [begin, end) of its output named in its comment (rows, images, channels, planes or elements);
 // native/dispatch/ops.cc splits the work over the thread pool so that every output element is
@@ -157,6 +158,18 @@ struct DropoutParams {
   int64_t size;
   uint32_t seed, threshold;
   float keep_scale;
+};
+
+// torch.fake_quantize_per_tensor_affine, range = elements (src/backends/backend.ts FakeQuantizeParams):
+//   q = nearbyint(x * inv_scale) + zero_point     (inv_scale = 1.0f / scale, round half to even)
+//   y = (clamp(q, qmin, qmax) - zero_point) * scale,  mask = qmin <= q <= qmax ? 1 : 0
+// NaN gives y NaN and mask 0; levels are integers with |q| <= 2^22 (exact in float, q +- 0.5 too).
+struct FakeQuantizeParams {
+  const float* x;
+  float* y;
+  float* mask;
+  int64_t size;
+  float scale, inv_scale, zero_point, qmin, qmax;
 };
 
 // torch.optim.SGD step, range = elements.

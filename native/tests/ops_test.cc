@@ -446,6 +446,40 @@ int test_dropout(const kd::KernelTable& T, const kd::KernelTable&) {
   return failures - before;
 }
 
+// ---- fake quantisation --------------------------------------------------------------------------
+
+// Variant against scalar, bit for bit: random values over the clamp range and beyond, exact ties
+// (k + 0.5) * scale, NaN and +-inf, at every tail size and an offset chunk; int8, uint8 with a zero
+// point and a narrow range.
+int test_fake_quantize(const kd::KernelTable& T, const kd::KernelTable& S) {
+  const int before = failures;
+  struct Q { float scale, zp, qmin, qmax; };
+  const Q qs[] = {{0.05f, 0, -128, 127}, {0.1f, 3, 0, 255}, {1.0f, 0, -127, 127}, {0.013f, -2, -4, 3}};
+  for (int64_t n : tail_sizes())
+    for (const Q& q : qs) {
+      auto x = randv((size_t)n, -10.0f, 10.0f);
+      for (int64_t i = 0; i < n; i += 3) x[(size_t)i] = (std::floor(x[(size_t)i] / q.scale) + 0.5f) * q.scale;
+      if (n > 5) {
+        x[1] = NAN;
+        x[2] = INFINITY;
+        x[4] = -INFINITY;
+      }
+      const int64_t i0 = q.zp == 3 ? 100003 : 0;  // an offset chunk, as the thread pool hands out
+      std::vector<float> xa((size_t)(i0 + n)), y1((size_t)(i0 + n)), m1((size_t)(i0 + n)), y0(y1), m0(m1);
+      std::copy(x.begin(), x.end(), xa.begin() + i0);
+      const kd::FakeQuantizeParams p1{xa.data(), y1.data(), m1.data(), i0 + n, q.scale, 1.0f / q.scale, q.zp, q.qmin, q.qmax};
+      kd::FakeQuantizeParams p0 = p1;
+      p0.y = y0.data();
+      p0.mask = m0.data();
+      T.fake_quantize(p1, i0, i0 + n);
+      S.fake_quantize(p0, i0, i0 + n);
+      const std::string what = std::string(kd::isa_name(T.isa)) + " fake_quantize" + fmt(" n %lld", (long long)n) + fmt(" scale %g", q.scale);
+      compare_exact(what + " y", y1, y0);
+      compare_exact(what + " mask", m1, m0);
+    }
+  return failures - before;
+}
+
 // ---- optimisers ---------------------------------------------------------------------------------
 
 int test_sgd(const kd::KernelTable& T, const kd::KernelTable& S) {
@@ -603,6 +637,16 @@ int test_conv2d_backward_bias(const kd::KernelTable& T, const kd::KernelTable& S
 int test_scalar_ops(const kd::KernelTable& S) {
   const int before = failures;
   test_dropout(S, S);
+  {
+    // The scalar fake quantisation: ties to even, clamping, the mask, NaN.
+    const float x[] = {0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 130.0f, -129.0f, NAN};
+    const float yw[] = {0.0f, 2.0f, 2.0f, 0.0f, -2.0f, 127.0f, -128.0f, NAN};
+    const float mw[] = {1, 1, 1, 1, 1, 0, 0, 0};
+    float y[8], m[8];
+    S.fake_quantize({x, y, m, 8, 1.0f, 1.0f, 0.0f, -128.0f, 127.0f}, 0, 8);
+    compare_exact("scalar fake_quantize y", std::vector<float>(y, y + 8), std::vector<float>(yw, yw + 8));
+    compare_exact("scalar fake_quantize mask", std::vector<float>(m, m + 8), std::vector<float>(mw, mw + 8));
+  }
   {
     // The scalar GEMM must agree with the scalar conv's direct loops through the im2col path of a
     // SIMD table; here check it against a double triple loop.

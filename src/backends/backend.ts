@@ -264,6 +264,22 @@ export interface PoolShape {
   wOut: number;
 }
 
+/**
+ * Per-tensor affine fake quantisation, torch.fake_quantize_per_tensor_affine: with s = float32(scale)
+ * and inv = float32(1 / s) (PyTorch multiplies by the float32 reciprocal, it does not divide),
+ *   q = roundHalfEven(float32(x * inv)) + zeroPoint
+ *   y = float32((clamp(q, qmin, qmax) - zeroPoint) * s)
+ *   mask = qmin <= q <= qmax ? 1 : 0            (the straight-through gradient is g * mask)
+ * NaN gives y NaN and mask 0 (PyTorch's int64 cast of NaN is undefined: it gives qmin there);
+ * +-Infinity gives the clamped end and mask 0. Integers qmin <= zeroPoint <= qmax, |q| <= 2^22.
+ */
+export interface FakeQuantizeParams {
+  scale: number;
+  zeroPoint: number;
+  qmin: number;
+  qmax: number;
+}
+
 export interface SgdParams {
   lr: number;
   momentum: number;
@@ -340,6 +356,8 @@ export interface Backend {
    * src/kernels/rng.ts; mask[i] = keep ? 1 / (1 - p) : 0; y = x * mask. Same masks on every backend.
    */
   dropout(x: Storage, size: number, p: number, seed: number): { y: Storage; mask: Storage };
+  /** Fake quantisation (FakeQuantizeParams): y and the float32 0/1 mask of in-range elements. */
+  fakeQuantize(x: Storage, size: number, p: FakeQuantizeParams): { y: Storage; mask: Storage };
   /** y[N, cOut, hOut, wOut] = conv(x[N, cIn, h, w], w[cOut, cIn/groups, kh, kw]) + bias[cOut]. */
   conv2d(x: Storage, w: Storage, bias: Storage | null, s: ConvShape): Storage;
   conv2dBackward(

@@ -5,4 +5,5 @@ export { sum, mean } from './reduce.js';
 export { reshape, flatten, transpose, detach } from './shape.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { dropout } from './dropout.js';
+export { fakeQuantize, type FakeQuantizeOptions } from './quantize.js';
 export { conv2d, maxPool2d, type Conv2dOptions } from './conv.js';

@@ -460,6 +460,7 @@ const FUZZ: Fuzz[] = [
   { name: 'softmaxBackward', build: () => { const r = int(0, 6), c = int(0, 9); return [data(r * c), data(r * c), r, c, fr() < 0.5, zeros(r * c)]; } },
   { name: 'transpose', build: () => { const r = int(0, 6), c = int(0, 9); return [data(r * c), r, c, zeros(r * c)]; } },
   { name: 'dropout', build: () => { const s = int(0, 40); return [data(s), s, fr(), int(0, 2 ** 32 - 1), zeros(s), zeros(s)]; } },
+  { name: 'fakeQuantize', build: () => { const s = int(0, 40); return [data(s), s, choose([0.013, 0.1, 1]), int(-3, 3), -128, 127, zeros(s), zeros(s)]; } },
   {
     name: 'conv2d',
     build: () => {

@@ -8,6 +8,7 @@
 #include "cross_entropy_impl.h"
 #include "dropout_impl.h"
 #include "elementwise_impl.h"
+#include "fake_quantize_impl.h"
 #include "gemm_impl.h"
 #include "gram_impl.h"
 #include "hinton_impl.h"

@@ -16,6 +16,7 @@ import { sum } from './reduce.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { transpose } from './transpose.js';
 import { dropout } from './dropout.js';
+import { fakeQuantize } from './fake_quantize.js';
 import { conv2d, conv2dBackward } from './conv2d.js';
 import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
@@ -54,7 +55,7 @@ export const hostStorageMethods = {
 
 export const cpuKernels = {
   softmaxKL, crossEntropy, hinton, multiTeacherKL, gramSimilarity, mse,
-  matmul, binary, unary, affine, sum, softmax, softmaxBackward, transpose, dropout,
+  matmul, binary, unary, affine, sum, softmax, softmaxBackward, transpose, dropout, fakeQuantize,
   conv2d, conv2dBackward, maxPool2d, maxPool2dBackward, addInPlace, sgdStep, adamStep,
 };
 

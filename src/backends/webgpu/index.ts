@@ -19,6 +19,7 @@ import { sum } from './reduce.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { transpose } from './transpose.js';
 import { dropout } from './dropout.js';
+import { fakeQuantize } from './fake_quantize.js';
 import { conv2d, conv2dBackward } from './conv2d.js';
 import { maxPool2d, maxPool2dBackward } from './maxpool2d.js';
 import { addInPlace, sgdStep, adamStep } from './optim.js';
@@ -85,6 +86,7 @@ export function webgpuBackendOn(rt: GpuRuntime): WebGPUBackend {
     softmaxBackward: (y, g, rows, cols, log) => softmaxBackward(rt, y, g, rows, cols, log),
     transpose: (x, rows, cols) => transpose(rt, x, rows, cols),
     dropout: (x, size, p, seed) => dropout(rt, x, size, p, seed),
+    fakeQuantize: (x, size, p) => fakeQuantize(rt, x, size, p),
     conv2d: (x, w, bias, s) => conv2d(rt, x, w, bias, s),
     conv2dBackward: (g, x, w, s, need) => conv2dBackward(rt, g, x, w, s, need),
     maxPool2d: (x, s) => maxPool2d(rt, x, s),

@@ -9,7 +9,7 @@ import { generatedShaders } from './shaders.generated.js';
 
 export type ShaderName =
   | 'softmax_kl' | 'cross_entropy' | 'hinton' | 'multi_teacher' | 'gram' | 'mse' | 'matmul'
-  | 'elementwise' | 'reduce' | 'softmax' | 'transpose' | 'dropout' | 'conv2d' | 'maxpool2d' | 'optim';
+  | 'elementwise' | 'reduce' | 'softmax' | 'transpose' | 'dropout' | 'fake_quantize' | 'conv2d' | 'maxpool2d' | 'optim';
 
 interface NodeFs { readFileSync(p: URL, enc: 'utf8'): string }
 
