@@ -9,6 +9,8 @@
 #   require    require() of kd-kernels, /native, /webgpu; native is the backend (the prebuild)
 #   import     the same through import
 #   typescript a strict consumer (skipLibCheck: false) compiles as CommonJS and as ESM, and runs
+#   bundle     a CommonJS bundle for Node (import.meta.url empty): cpu with a load error naming
+#              KD_NATIVE_ADDON; with KD_NATIVE_ADDON set, the prebuild is the backend
 #   browser    esbuild bundles the main entry for the browser with no configuration; the bundle
 #              runs kdLoss + backward on WebGPU in headless Chromium against float64
 # Prints one PASS/FAIL line per check and "consumer: PASS" or "consumer: FAIL"; exits non-zero on failure.
@@ -90,7 +92,7 @@ project() { # project DIR TYPE: a fresh npm project with the tarball installed
   bytes=$(du -sb node_modules | cut -f1)
   [ "$bytes" -le 15000000 ] || fail "node_modules is $bytes bytes (at most 15 MB): $(du -sh node_modules/* node_modules/@*/* 2>/dev/null | sort -h | tail -4 | tr '\n' ' ')" || return 1
   [ ! -e node_modules/webgpu ] || fail "webgpu was installed (it is an optional peer dependency)" || return 1
-  cp "$here"/kd-check.mjs "$here"/check.* "$here"/consumer.ts "$here"/browser-entry.mjs .
+  cp "$here"/kd-check.mjs "$here"/check.* "$here"/consumer.ts "$here"/browser-entry.mjs "$here"/node-bundle.cjs .
   echo "npm install kd-kernels: $(cd node_modules && ls -d [!@.]*/ @*/*/ 2>/dev/null | wc -l) packages, $((bytes / 1000)) kB in node_modules"
 }
 check "install into a fresh CommonJS project" project "$work/cjs" commonjs
@@ -109,6 +111,16 @@ JSON
 }
 check "TypeScript consumer, CommonJS (skipLibCheck: false)" typescript "$work/cjs"
 check "TypeScript consumer, ESM (skipLibCheck: false)" typescript "$work/esm"
+
+node_bundle() {
+  cd "$work/cjs" || return 1
+  # esbuild warns that import.meta is empty in CommonJS output: that is the case under test.
+  "$repo/node_modules/.bin/esbuild" node-bundle.cjs --bundle --platform=node --format=cjs --outfile=bundle.cjs \
+    --log-level=error || return 1
+  node bundle.cjs || return 1
+  KD_NATIVE_ADDON="$work/cjs/node_modules/kd-kernels/prebuilds/linux-$(node -p process.arch)/kd_kernels.node" node bundle.cjs
+}
+check "bundle: CommonJS esbuild bundle for Node, with and without KD_NATIVE_ADDON" node_bundle
 
 browser() {
   cd "$work/esm" || return 1

@@ -5,7 +5,9 @@
  *   2. build/Release/kd_kernels.node                                 (a local cmake-js build)
  * On failure, one Error lists every path tried with its reason and how to fix it.
  * KD_NATIVE_ADDON=/path/to/kd_kernels.node loads that file instead (and only it): a sanitizer or
- * debug build (.ci/sanitize.sh), or an addon built elsewhere.
+ * debug build (.ci/sanitize.sh), an addon built elsewhere, or the addon of a CommonJS/IIFE bundle
+ * (a bundler that rewrites this module to CommonJS leaves `import.meta.url` empty, so the package
+ * root, and with it 1. and 2., is unknown; the load error then says so).
  *
  * No top-level await and no static `node:*` import: Node's modules come from
  * process.getBuiltinModule (Node >= 20.16) when the addon is first asked for, so the package's
@@ -65,13 +67,22 @@ function nodeModules(): NodeModules | null {
   };
 }
 
+/** This module's URL, or undefined inside a CommonJS/IIFE bundle (where `import.meta` is `{}`). */
+const moduleUrl: string | undefined = import.meta.url;
+
+const BUNDLED =
+  'kd-kernels was bundled into CommonJS or IIFE code, where import.meta.url is empty, so it cannot find its ' +
+  'addon: keep kd-kernels out of the bundle (esbuild --external:kd-kernels, webpack externals) or set ' +
+  'KD_NATIVE_ADDON=/path/to/kd_kernels.node (the prebuilds/<platform>-<arch>/ file of the package)';
+
 /** Where the addon is looked for, first match wins (this file is src/ or dist/backends/native/addon.*). */
 export function addonCandidates(): string[] {
   const node = nodeModules();
   if (!node) return [];
   const override = process.env.KD_NATIVE_ADDON;
   if (override) return [override];
-  const root = new URL('../../../', import.meta.url);
+  if (!moduleUrl) return [];
+  const root = new URL('../../../', moduleUrl);
   return [
     `prebuilds/${process.platform}-${process.arch}/kd_kernels.node`,
     'build/Release/kd_kernels.node',
@@ -90,7 +101,12 @@ export function loadAddon(): NativeAddon {
     failure = new Error('kd-kernels: the native addon needs Node.js >= 20.16 (process.getBuiltinModule); the cpu and webgpu backends run here');
     throw failure;
   }
-  const require = node.module.createRequire(import.meta.url);
+  // Every candidate is an absolute path, so the require's base only has to be some file.
+  const require = node.module.createRequire(moduleUrl ?? `${process.cwd()}/`);
+  if (!moduleUrl && !process.env.KD_NATIVE_ADDON) {
+    failure = new Error(`kd-kernels: the native addon (kd_kernels.node) could not be loaded: ${BUNDLED}; or use the cpu backend (setBackend('cpu')).`);
+    throw failure;
+  }
   const tried: string[] = [];
   for (const path of addonCandidates()) {
     if (!node.fs.existsSync(path)) {
