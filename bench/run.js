@@ -331,7 +331,14 @@ function oursMs(backend, threads, suite, size) {
   return r ? r.median_ms : null;
 }
 
-/** The issue's targets for a row: [{ text, met: boolean|null, got }]. Native backend only. */
+/**
+ * The targets for a row: [{ text, met: boolean|null, got }]. Native backend only.
+ * Speed against the peers (kd >= 10x PyTorch at C >= 1000 and >= 8x at 256x10, hinton >= 12x, ce >= 5x,
+ * >= 50x tfjs-wasm; sp, mlp and cnn >= PyTorch) and against memory (1 thread, % of the triad: kd >= 80%
+ * at 4096x1000, 256x32000, 64x128000; hinton >= 70% and ce >= 80% at C >= 1000).
+ */
+const TRIAD_TARGET = { kd: 80, hinton: 70, ce: 80 };
+const KD_TRIAD_SIZES = ['4096x1000', '256x32000', '64x128000'];
 function targets(r) {
   if (r.backend !== 'native' || r.error) return [];
   const out = [];
@@ -341,16 +348,18 @@ function targets(r) {
   const add = (text, got, min, fmt) => out.push({ text, met: got == null ? null : got >= min, got: got == null ? 'n/a' : fmt(got) });
   const x = (v) => `${v.toFixed(1)}x`;
   if (r.threads === 1) {
+    const wide = Number(r.size.split('x')[1]) >= 1000;
     if (r.suite === 'kd') {
-      if (['4096x1000', '256x32000', '64x128000'].includes(r.size)) add('>=10x PyTorch 1t', speed(t1), 10, x);
+      if (wide) add('>=10x PyTorch 1t', speed(t1), 10, x);
       if (r.size === '256x10') add('>=8x PyTorch 1t', speed(t1), 8, x);
-      if (['4096x1000', '256x32000'].includes(r.size)) {
-        const pct = triad[1] && r.gbps ? (100 * r.gbps) / triad[1].best_gbps : null;
-        add('>=80% triad 1t', pct, 80, (v) => `${v.toFixed(0)}%`);
-      }
     }
     if (r.suite === 'hinton') add('>=12x PyTorch 1t', speed(t1), 12, x);
     if (r.suite === 'ce') add('>=5x PyTorch 1t', speed(t1), 5, x);
+    const pctTarget = TRIAD_TARGET[r.suite];
+    if (pctTarget && (r.suite === 'kd' ? KD_TRIAD_SIZES.includes(r.size) : wide)) {
+      const pct = triad[1] && r.gbps ? (100 * r.gbps) / triad[1].best_gbps : null;
+      add(`>=${pctTarget}% triad 1t`, pct, pctTarget, (v) => `${v.toFixed(0)}%`);
+    }
     if (['kd', 'ce', 'hinton'].includes(r.suite)) add('>=50x tfjs-wasm', speed(tf), 50, x);
     if (isGemm(r.suite)) add('>=1x PyTorch+OpenBLAS 1t', speed(t1), 1, x);
   }
