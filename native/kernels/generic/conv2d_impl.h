@@ -105,6 +105,197 @@ inline void pad_plane(const float* xp, int64_t h, int64_t w, int64_t pad, float*
   pad_plane(xp, h, w, 0, P, w + 2 * pad, pad, pad);
 }
 
+// ---- stride 1: direct on zero-padded planes, no im2col ----------------------------------------
+//
+// With the input planes zero-padded to [hp, wp] and stored one after another, the output at flat
+// position q = oh*wp + ow reads input q + off[p] for every reduction index p = (ci, r, c),
+// off[p] = ci*plane + r*wp + c. The forward pass, and the input gradient (a stride-1 convolution of
+// the padded output gradient with the flipped, transposed kernel), are then C[M, q] = A[M, K] B[K, q]
+// with the rows of B read in place by the GEMM micro-kernel (gemm_micro_rows): no im2col, no B
+// packing. Every flat q is computed; the wp - w_out columns past each row's end are dropped when C
+// is stored. The weight gradient reduces over the valid output columns only (masked tails), so a
+// padding or dropped column never multiplies an input.
+
+/** c planes [h, w] zero-padded by ph rows and pw columns on each side, then `slack` zeros. */
+struct PaddedPlanes {
+  int64_t c, h, w, ph, pw, hp, wp, plane, slack;
+  PaddedPlanes(int64_t c_, int64_t h_, int64_t w_, int64_t ph_, int64_t pw_, int64_t slack_)
+      : c(c_), h(h_), w(w_), ph(ph_), pw(pw_), hp(h_ + 2 * ph_), wp(w_ + 2 * pw_), plane((h_ + 2 * ph_) * (w_ + 2 * pw_)),
+        slack(slack_) {}
+  int64_t floats() const { return c * plane + slack; }
+  /** The padded copy of the planes at src (plane stride h*w). */
+  void fill(const float* src, float* P) const {
+    for (int64_t ci = 0; ci < c; ci++) pad_plane(src + ci * h * w, h, w, 0, P + ci * plane, wp, ph, pw);
+    if (slack > 0) std::memset(P + c * plane, 0, sizeof(float) * (size_t)slack);
+  }
+  /** off[p] for p = (ci, r, c) over kh x kw taps. */
+  void offsets(int64_t kh, int64_t kw, int64_t* off) const {
+    for (int64_t ci = 0; ci < c; ci++)
+      for (int64_t r = 0; r < kh; r++)
+        for (int64_t cc = 0; cc < kw; cc++) *off++ = ci * plane + r * wp + cc;
+  }
+};
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+/** C [round_up(M, MR), Qn] = packed A [M, K] x B (row p: P + off[p] + q), Qn a multiple of NR. */
+template <class V>
+inline void conv_direct_gemm(const float* apack, int64_t M, int64_t K, const float* P, const int64_t* off, int64_t Qn,
+                             float* cbuf) {
+  constexpr int64_t MR = V::kGemmMR, NR = V::kGemmNV * V::N;
+  for (int64_t jr = 0; jr < Qn; jr += NR) {
+    const float* base = P + jr;
+    for (int64_t ir = 0; ir < M; ir += MR)
+      gemm_micro_rows<V>(K, apack + ir * K, [base, off](int64_t p) { return base + off[p]; }, cbuf + ir * Qn + jr, Qn,
+                         false, MR, NR);
+  }
+}
+
+/** out[m, oh, ow] = cbuf[m, oh*wp + ow] (+ bias[m]) for m < M, oh < ho, ow < wo. */
+template <class V>
+inline void conv_direct_store(const float* cbuf, int64_t M, int64_t Qn, int64_t wp, int64_t ho, int64_t wo,
+                              const float* bias, float* out) {
+  constexpr int64_t NL = V::N;
+  for (int64_t m = 0; m < M; m++) {
+    const auto b = V::set1(bias ? bias[m] : 0.0f);
+    for (int64_t oh = 0; oh < ho; oh++) {
+      const float* src = cbuf + m * Qn + oh * wp;
+      float* dst = out + (m * ho + oh) * wo;
+      int64_t i = 0;
+      for (; i + NL <= wo; i += NL) V::store(dst + i, V::add(V::load(src + i), b));
+      if (i < wo) store_n<V>(dst + i, V::add(load_n<V>(src + i, wo - i), b), wo - i);
+    }
+  }
+}
+
+/** Stride 1, not depthwise, not 1x1 without padding: the direct path serves this shape. */
+inline bool conv_direct(const ConvShape& s, const ConvGeom& G) {
+  return s.stride == 1 && !G.pointwise && (s.groups == 1 || G.cInG > 1);
+}
+
+template <class V>
+inline void conv_forward_direct(const ConvShape& s, const ConvGeom& G, const float* x, const float* w,
+                                const float* bias, float* y, int64_t n0, int64_t n1) {
+  constexpr int64_t MR = V::kGemmMR, NR = V::kGemmNV * V::N;
+  const PaddedPlanes L(G.cInG, s.h, s.w, s.padding, s.padding, NR + s.kw);
+  const int64_t Qn = round_up(s.h_out * L.wp, NR), Mp = round_up(G.cOutG, MR);
+  int64_t* off = scratch_of<int64_t>(0, (size_t)G.K);
+  float* apack = scratch_of<float>(1, (size_t)(Mp * G.K));
+  float* P = scratch_of<float>(2, (size_t)L.floats());
+  float* cbuf = scratch_of<float>(3, (size_t)(Mp * Qn));
+  L.offsets(s.kh, s.kw, off);
+  for (int64_t grp = 0; grp < s.groups; grp++) {
+    const GemmParams A{G.cOutG, 0, G.K, w + grp * G.cOutG * G.K, G.K, 1, nullptr, 0, 0, nullptr, 0, false};
+    gemm_pack_a<V>(A, 0, G.cOutG, 0, G.K, apack);
+    for (int64_t n = n0; n < n1; n++) {
+      L.fill(x + (n * s.c_in + grp * G.cInG) * G.plane, P);
+      conv_direct_gemm<V>(apack, G.cOutG, G.K, P, off, Qn, cbuf);
+      conv_direct_store<V>(cbuf, G.cOutG, Qn, L.wp, s.h_out, s.w_out, bias ? bias + grp * G.cOutG : nullptr,
+                           y + (n * s.c_out + grp * G.cOutG) * G.HW);
+    }
+  }
+}
+
+/** dx: the padded g planes (kh-1-pad, kw-1-pad) convolved with w flipped and transposed. */
+template <class V>
+inline void conv_backward_input_direct(const ConvShape& s, const ConvGeom& G, const float* g, const float* w,
+                                       float* dx, int64_t n0, int64_t n1) {
+  constexpr int64_t MR = V::kGemmMR, NR = V::kGemmNV * V::N;
+  const int64_t taps = s.kh * s.kw, K = G.cOutG * taps;
+  const PaddedPlanes L(G.cOutG, s.h_out, s.w_out, s.kh - 1 - s.padding, s.kw - 1 - s.padding, NR + s.kw);
+  const int64_t Qn = round_up(s.h * L.wp, NR), Mp = round_up(G.cInG, MR);
+  int64_t* off = scratch_of<int64_t>(0, (size_t)K);
+  float* apack = scratch_of<float>(1, (size_t)(Mp * K));
+  float* P = scratch_of<float>(2, (size_t)L.floats());
+  float* cbuf = scratch_of<float>(3, (size_t)(Mp * Qn));
+  L.offsets(s.kh, s.kw, off);
+  for (int64_t grp = 0; grp < s.groups; grp++) {
+    // A[ci, (co, t)] = w[grp*cOutG + co, ci, taps-1-t], packed in MR-tall strips [K][MR], zero-padded.
+    const float* wg = w + grp * G.cOutG * G.K;
+    for (int64_t i0 = 0; i0 < Mp; i0 += MR)
+      for (int64_t p = 0; p < K; p++) {
+        const int64_t co = p / taps, t = p % taps;
+        for (int64_t i = 0; i < MR; i++)
+          apack[i0 * K + p * MR + i] = i0 + i < G.cInG ? wg[(co * G.cInG + i0 + i) * taps + taps - 1 - t] : 0.0f;
+      }
+    for (int64_t n = n0; n < n1; n++) {
+      L.fill(g + (n * s.c_out + grp * G.cOutG) * G.HW, P);
+      conv_direct_gemm<V>(apack, G.cInG, K, P, off, Qn, cbuf);
+      conv_direct_store<V>(cbuf, G.cInG, Qn, L.wp, s.h, s.w, nullptr, dx + (n * s.c_in + grp * G.cInG) * G.plane);
+    }
+  }
+}
+
+/**
+ * dw[co, p] = sum over images and valid outputs of g[co, oh, ow] * padded x at oh*wp + ow + off[p]:
+ * register blocks of 4 output channels x 3 taps (edge blocks repeat their last row / tap and drop
+ * it), vector lanes over the output columns, images padded a chunk at a time (about 128 KiB); each
+ * chunk's lane sums are added to a double total in image order, whatever the channel split.
+ */
+template <class V>
+inline void conv_backward_weight_direct(const ConvShape& s, const ConvGeom& G, const float* g, const float* x,
+                                        float* dw, int64_t co0, int64_t co1) {
+  using F = typename V::R;
+  constexpr int64_t NL = V::N;
+  constexpr int CB = 4, TB = 3;
+  const PaddedPlanes L(G.cInG, s.h, s.w, s.padding, s.padding, 0);
+  const int64_t K = G.K, img = L.floats();
+  const int64_t NB = imin(s.n, imax(1, 32768 / img));
+  int64_t* off = scratch_of<int64_t>(0, (size_t)K);
+  double* tot = scratch_of<double>(1, (size_t)((co1 - co0) * K));
+  float* P = scratch_of<float>(2, (size_t)(NB * img));
+  L.offsets(s.kh, s.kw, off);
+  for (int64_t e = 0; e < (co1 - co0) * K; e++) tot[e] = 0.0;
+  for (int64_t grp = co0 / G.cOutG; grp * G.cOutG < co1; grp++) {
+    const int64_t lo = imax(co0, grp * G.cOutG), hi = imin(co1, (grp + 1) * G.cOutG);
+    for (int64_t nb0 = 0; nb0 < s.n; nb0 += NB) {
+      const int64_t nb = imin(NB, s.n - nb0);
+      for (int64_t i = 0; i < nb; i++) L.fill(x + ((nb0 + i) * s.c_in + grp * G.cInG) * G.plane, P + i * img);
+      for (int64_t cb = lo; cb < hi; cb += CB) {
+        const float* gc[CB];
+        for (int i = 0; i < CB; i++) gc[i] = g + (nb0 * s.c_out + imin(cb + i, hi - 1)) * G.HW;
+        for (int64_t t0 = 0; t0 < K; t0 += TB) {
+          int64_t o[TB];
+          for (int j = 0; j < TB; j++) o[j] = off[imin(t0 + j, K - 1)];
+          F acc[CB][TB];
+          for (int i = 0; i < CB; i++)
+            for (int j = 0; j < TB; j++) acc[i][j] = V::zero();
+          for (int64_t im = 0; im < nb; im++) {
+            const float* pb = P + im * img;
+            const int64_t gi = im * s.c_out * G.HW;
+            for (int64_t oh = 0; oh < s.h_out; oh++) {
+              const float* pr = pb + oh * L.wp;
+              const int64_t gr = gi + oh * s.w_out;
+              int64_t ow = 0;
+              for (; ow + NL <= s.w_out; ow += NL) {
+                F pv[TB];
+                for (int j = 0; j < TB; j++) pv[j] = V::load(pr + o[j] + ow);
+                for (int i = 0; i < CB; i++) {
+                  const F gv = V::load(gc[i] + gr + ow);
+                  for (int j = 0; j < TB; j++) acc[i][j] = V::fma(gv, pv[j], acc[i][j]);
+                }
+              }
+              if (ow < s.w_out) {
+                const int64_t m = s.w_out - ow;
+                F pv[TB];
+                for (int j = 0; j < TB; j++) pv[j] = load_n<V>(pr + o[j] + ow, m);
+                for (int i = 0; i < CB; i++) {
+                  const F gv = load_n<V>(gc[i] + gr + ow, m);
+                  for (int j = 0; j < TB; j++) acc[i][j] = V::fma(gv, pv[j], acc[i][j]);
+                }
+              }
+            }
+          }
+          for (int i = 0; i < CB && cb + i < hi; i++)
+            for (int j = 0; j < TB && t0 + j < K; j++) tot[(cb + i - co0) * K + t0 + j] += (double)V::reduce_add(acc[i][j]);
+        }
+      }
+    }
+  }
+  for (int64_t co = co0; co < co1; co++)
+    for (int64_t p = 0; p < K; p++) dw[co * K + p] = (float)tot[(co - co0) * K + p];
+}
+
 /**
  * Depthwise-style forward (cIn/groups == 1), direct on a zero-padded copy of the input plane:
  * y[oh, ow] = bias + sum_{r, c} w[r, c] P[oh*stride + r, ow*stride + c]. Stride 1 keeps a vector
@@ -158,6 +349,10 @@ template <class V>
 inline void conv_forward_impl(const ConvShape& s, const float* x, const float* w, const float* bias, float* y,
                               int64_t n0, int64_t n1) {
   const ConvGeom G(s);
+  if (conv_direct(s, G)) {
+    conv_forward_direct<V>(s, G, x, w, bias, y, n0, n1);
+    return;
+  }
   float* col = (G.cInG == 1 || G.pointwise) ? nullptr : scratch_of<float>(2, (size_t)(G.K * G.HW));
   for (int64_t n = n0; n < n1; n++) {
     if (G.cInG == 1) {
@@ -187,6 +382,10 @@ inline void conv_backward_input_impl(const ConvShape& s, const float* g, const f
   using F = typename V::R;
   constexpr int64_t NL = V::N;
   const ConvGeom G(s);
+  if (conv_direct(s, G) && s.padding < s.kh && s.padding < s.kw) {
+    conv_backward_input_direct<V>(s, G, g, w, dx, n0, n1);
+    return;
+  }
   float* colg = (G.cInG == 1 || G.pointwise) ? nullptr : scratch_of<float>(3, (size_t)(G.K * G.HW));
   for (int64_t n = n0; n < n1; n++) {
     float* dxn = dx + n * s.c_in * G.plane;
@@ -266,6 +465,10 @@ inline void conv_backward_weight_impl(const ConvShape& s, const float* g, const 
   constexpr int64_t NL = V::N;
   const ConvGeom G(s);
   if (co1 <= co0) return;
+  if (conv_direct(s, G)) {
+    conv_backward_weight_direct<V>(s, G, g, x, dw, co0, co1);
+    return;
+  }
   if (G.cInG == 1 && s.stride == 1 && s.kh * s.kw <= 64) {
     // Depthwise, stride 1: per image, one vector accumulator per tap over the padded input plane,
     // dw[co, r, c] += sum_{oh, ow} g[oh, ow] P[oh + r, ow + c]; images added in order, in double.

@@ -12,10 +12,13 @@ namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
-/** C[mr, nr] (=|+=) A-strip [kc, MR] x B-strip [kc, NR], accumulators in registers. */
-template <class V>
-inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __restrict bp, float* c,
-                       int64_t ldc, bool acc, int64_t mr, int64_t nr) {
+/**
+ * C[mr, nr] (=|+=) A-strip [kc, MR] x B [kc, NR], accumulators in registers; B row p (NR floats) at
+ * brow(p): a packed strip (gemm_micro), or rows read in place (the direct convolution, conv2d_impl.h).
+ */
+template <class V, class BRow>
+inline void gemm_micro_rows(int64_t kc, const float* __restrict ap, BRow brow, float* c, int64_t ldc, bool acc,
+                            int64_t mr, int64_t nr) {
   using F = typename V::R;
   constexpr int MR = V::kGemmMR;
   constexpr int NV = V::kGemmNV;
@@ -26,6 +29,7 @@ inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __re
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) r[i][v] = V::zero();
   for (int64_t p = 0; p < kc; p++) {
+    const float* bp = brow(p);
     F b[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) b[v] = V::load(bp + v * V::N);
@@ -36,7 +40,6 @@ inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __re
       for (int v = 0; v < NV; v++) r[i][v] = V::fma(a, b[v], r[i][v]);
     }
     ap += MR;
-    bp += NR;
   }
   if (mr == MR && nr == NR) {
 #pragma GCC unroll 16
@@ -53,6 +56,14 @@ inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __re
     for (int64_t i = 0; i < mr; i++)
       for (int64_t j = 0; j < nr; j++) c[i * ldc + j] = acc ? c[i * ldc + j] + t[i * NR + j] : t[i * NR + j];
   }
+}
+
+/** C[mr, nr] (=|+=) A-strip [kc, MR] x B-strip [kc, NR], both packed. */
+template <class V>
+inline void gemm_micro(int64_t kc, const float* __restrict ap, const float* __restrict bp, float* c,
+                       int64_t ldc, bool acc, int64_t mr, int64_t nr) {
+  constexpr int64_t NR = V::kGemmNV * V::N;
+  gemm_micro_rows<V>(kc, ap, [bp](int64_t p) { return bp + p * NR; }, c, ldc, acc, mr, nr);
 }
 
 /** Pack op(B)[pc : pc+kc, jc : jc+nc] into NR-wide strips, [kc][NR] each, zero-padded. */
