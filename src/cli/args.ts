@@ -16,6 +16,11 @@ export type BackendChoice = 'cpu' | 'native' | 'webgpu';
 export type Method = 'kd' | 'hint' | 'sp' | 'multi-teacher' | 'fsp';
 export type Mode = 'offline' | 'online' | 'self';
 export type DatasetChoice = 'embedded' | 'full';
+/** --compress: the pruned fraction of each weight matrix (0: none) and int8 fake quantisation. */
+export interface CompressSpec {
+  prune: number;
+  int8: boolean;
+}
 
 export interface DistillOptions {
   out: string;
@@ -29,6 +34,8 @@ export interface DistillOptions {
   /** --teacher: the file of each seed, in seed order (one file for one seed). */
   teachers?: string[];
   teacherWeights: [number, number];
+  /** --compress: adds the compressed and compressed-distilled arms (src/cli/compress.ts). */
+  compress?: CompressSpec;
   temperature?: number;
   alpha?: number;
   featureWeight?: number;
@@ -70,7 +77,7 @@ export type Command =
   | { command: 'help'; topic?: string }
   | { command: 'version' };
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'choice' | 'labels' | 'weights';
+type Kind = 'int' | 'number' | 'string' | 'bool' | 'choice' | 'labels' | 'weights' | 'compress';
 
 interface FlagSpec {
   kind: Kind;
@@ -94,6 +101,7 @@ const DISTILL_FLAGS: Record<string, FlagSpec> = {
   '--mode': { kind: 'choice', key: 'mode', choices: ['offline', 'online', 'self'] },
   '--teacher': { kind: 'string', key: 'teacher' },
   '--teacher-weights': { kind: 'weights', key: 'teacherWeights' },
+  '--compress': { kind: 'compress', key: 'compress' },
   '--temperature': { kind: 'number', key: 'temperature', min: 0, minExclusive: true, max: 100 },
   '--alpha': { kind: 'number', key: 'alpha', min: 0, max: 1 },
   '--feature-weight': { kind: 'number', key: 'featureWeight', min: 0 },
@@ -198,9 +206,37 @@ function parseValue(flag: string, spec: FlagSpec, raw: string): unknown {
       if (total <= 0) throw new UsageError(`${flag} must not be all zero, got '${raw}'`);
       return [ws[0] / total, ws[1] / total];
     }
+    case 'compress':
+      return parseCompress(raw);
     default:
       return raw;
   }
+}
+
+/** `--compress prune=F,int8`: a comma list of prune=F (0 <= F < 1) and int8, each at most once. */
+function parseCompress(raw: string): CompressSpec {
+  const expected = 'a comma list of prune=F (0 <= F < 1) and int8, e.g. prune=0.5,int8';
+  const spec: Partial<CompressSpec> = {};
+  for (const item of raw.split(',')) {
+    const [key, value] = [item.split('=')[0], item.includes('=') ? item.slice(item.indexOf('=') + 1) : undefined];
+    if (key !== 'prune' && key !== 'int8') {
+      throw new UsageError(item.trim() === '' ? `--compress has an empty item in '${raw}': expected ${expected}` : `--compress: unknown item '${item}': expected ${expected}`);
+    }
+    if (spec[key] !== undefined) throw new UsageError(`--compress: ${key} given twice in '${raw}'`);
+    if (key === 'int8') {
+      if (value !== undefined) throw new UsageError(`--compress: int8 takes no value, got '${item}'`);
+      spec.int8 = true;
+    } else {
+      const f = Number(value);
+      if (value === undefined || value.trim() === '' || !Number.isFinite(f) || f < 0 || f >= 1) {
+        throw new UsageError(`--compress: prune must be a fraction F with 0 <= F < 1 (prune=F), got '${item}'`);
+      }
+      spec.prune = f;
+    }
+  }
+  const out = { prune: spec.prune ?? 0, int8: spec.int8 ?? false };
+  if (out.prune === 0 && !out.int8) throw new UsageError(`--compress '${raw}' compresses nothing: expected ${expected}`);
+  return out;
 }
 
 /** Parse `--flag value` pairs against a table; returns the values by key. */
@@ -256,6 +292,12 @@ export function parseDistill(argv: readonly string[]): DistillOptions {
   if (mode !== 'offline' && method !== 'kd') {
     throw new UsageError(`--mode ${mode} works with --method kd only (got --method ${method})`);
   }
+  if (v.compress !== undefined && (method !== 'kd' || mode !== 'offline')) {
+    throw new UsageError(`--compress works with --method kd --mode offline only (got --method ${method} --mode ${mode})`);
+  }
+  if (v.compress !== undefined && v.backend === 'webgpu') {
+    throw new UsageError('--compress needs the cpu or native backend: its int8 scales are read from the weights and activations at every step');
+  }
   const seed = (v.seed as number | undefined) ?? DISTILL_DEFAULTS.seed;
   const seeds = (v.seeds as number | undefined) ?? DISTILL_DEFAULTS.seeds;
   if (mode === 'online' && v.teacher !== undefined) {
@@ -271,6 +313,7 @@ export function parseDistill(argv: readonly string[]): DistillOptions {
     mode,
     teachers: v.teacher === undefined ? undefined : teacherFiles(v.teacher as string, seed, seeds),
     teacherWeights: (v.teacherWeights as [number, number] | undefined) ?? [0.5, 0.5],
+    compress: v.compress as CompressSpec | undefined,
     temperature: v.temperature as number | undefined,
     alpha: v.alpha as number | undefined,
     featureWeight: v.featureWeight as number | undefined,
@@ -367,6 +410,10 @@ Method:
   --teacher-weights W1,W2     multi-teacher weights of the CNN and the MLP teacher (default 0.5,0.5)
   --temperature T, --alpha A  fix T and alpha (default: chosen on the validation split)
   --feature-weight W          weight of the hint / SP feature term
+  --compress SPEC             also train the student compressed, on labels (compressed) and distilled
+                              (compressed-distilled); SPEC: prune=F (magnitude pruning of the fraction F
+                              of each weight matrix, fixed masks) and/or int8 (int8 fake quantisation of
+                              weights and activations), e.g. prune=0.5,int8 (--method kd, offline)
   --student-hidden N          hidden width of the MLP student (default 32)
 Training (Adam, cosine learning rate to 0, the last epoch's weights kept):
   --epochs N                  epochs (passes over the transfer set) of every MLP arm (default ${DISTILL_DEFAULTS.epochs})

@@ -13,6 +13,8 @@
  *                  hint / sp add a feature term; multi-teacher mixes two teachers' soft targets;
  *                  fsp (src/cli/fsp.ts) replaces steps 3-5 with CNN students.
  *   5. control     the same MLP with label smoothing and no teacher.
+ *   6. --compress: compressed and compressed-distilled, the student pruned and/or int8-quantised
+ *      (src/cli/compress.ts), on labels alone and with the distilled arm's T and alpha.
  *
  * The three MLP arms get the same budget: --epochs passes over the transfer set
  * (ceil(|transfer set| / --transfer-batch) steps each), a cosine learning rate to 0, and the last
@@ -31,11 +33,12 @@ import {
   type Built, CLASSES, SECOND_TEACHER_ARCH, TEACHER_ARCH, buildModel, buildRegressor, describeArch, studentArch,
 } from './models.js';
 import { fspArms } from './fsp.js';
+import { compressInfo, compressedFit, describeCompress, modelBytes } from './compress.js';
 import { Progress, type Io } from './progress.js';
 import {
   type RunRecord, formatTable, loadModel, meanStd, saveModel, summarise, writeOutputs,
 } from './report.js';
-import { Cycler, type FitResult, type Split, accuracy, evaluate, fit, makeInput, predict } from './train.js';
+import { Cycler, type FitOptions, type FitResult, type Split, accuracy, evaluate, fit, makeInput, predict } from './train.js';
 
 const T_GRID = [1, 2, 4];
 const ALPHA_GRID = [0.5, 1];
@@ -176,6 +179,7 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       epochs: r ? r.epochs : 0,
       bestEpoch: r ? r.bestEpoch : 0,
       inferenceMsPer1000: t.msPer1000,
+      sizeBytes: modelBytes(built.model, built.arch.kind === 'mlp' ? built.arch.compress : undefined),
       gapClosed: null,
       validationHistory: r ? r.history : [],
       imagesSeen: r ? r.imagesSeen : [],
@@ -272,7 +276,10 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
   const softTargets = (src: Float32Array, rows: Int32Array, dim: number) => tensor(gather(src, rowsOf(rows), dim), [rows.length, dim]);
 
   const featureWeight = o.featureWeight ?? FEATURE_WEIGHT[o.method] ?? 0;
-  const distillArm = (built: Built, T: number, alpha: number, stepsPerEpoch: number, epochs: number, phase: string, lr = o.lr) => {
+  const distillArm = (
+    built: Built, T: number, alpha: number, stepsPerEpoch: number, epochs: number, phase: string, lr = o.lr,
+    wrap: (f: FitOptions) => FitOptions = (f) => f,
+  ) => {
     const lab = new Cycler(labIdx, seed + 21);
     const tr = new Cycler(transferIdx, seed + 22);
     const regressor = o.method === 'hint' ? buildRegressor(built.featureDim, teacher!.featureDim, mlpSeed + 5) : null;
@@ -302,10 +309,10 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
       if (extra) loss = loss.add(extra);
       return { loss, images };
     };
-    return fit({
+    return fit(wrap({
       ...fitArgs, lr, phase, tracked: [{ name: 'distilled', built, extra: regressor ? [regressor] : [] }],
       epochs, stepsPerEpoch, step, progress: progress(phase),
-    });
+    }));
   };
 
   // 5. T and alpha on the validation split (offline MLP methods). With the full budget per
@@ -426,11 +433,31 @@ async function runSeed(ctx: Ctx, seed: number, seedIndex: number): Promise<SeedR
     await record('control', control, r[0], { labelSmoothing: smoothing });
   }
 
+  // 7. Compressed students (--compress, offline kd): the student's architecture pruned and/or
+  //    int8-quantised, from the student's initial weights, on the student's batches and budget: on
+  //    labels alone (compressed), and with the distilled arm's T and alpha (compressed-distilled).
+  if (o.compress) {
+    const spec = o.compress;
+    const arch = { ...studentArch(o.studentHidden), compress: spec };
+    const info = compressInfo(spec, o.epochs);
+    manualSeed(seed);
+    const c = buildModel(arch, mlpSeed);
+    const [rc] = await fit(compressedFit(c.model, spec, {
+      ...fitArgs, phase: 'compressed', tracked: [{ name: 'compressed', built: c }], epochs: o.epochs,
+      stepsPerEpoch: mlpStepsPerEpoch, step: ceStep(c, new Cycler(labIdx, seed + 21)), progress: progress('compressed'),
+    }));
+    await record('compressed', c, rc, info);
+    manualSeed(seed);
+    const cd = buildModel(arch, mlpSeed);
+    const [rd] = await distillArm(cd, T, alpha, mlpStepsPerEpoch, o.epochs, 'compressed-distilled', o.lr, (f) => compressedFit(cd.model, spec, f));
+    await record('compressed-distilled', cd, rd, { ...kdInfo, ...info });
+  }
+
   setGapClosed(runs);
   return { runs, chosen, notes };
 }
 
-/** 7. Gap closed: how much of the teacher-student gap each student arm recovers. */
+/** 8. Gap closed: how much of the teacher-student gap each student arm recovers. */
 function setGapClosed(runs: RunRecord[]): void {
   const acc = (n: string) => runs.find((r) => r.name === n)?.testAccuracy;
   const tAcc = acc('teacher');
@@ -438,6 +465,21 @@ function setGapClosed(runs: RunRecord[]): void {
   if (tAcc !== undefined && sAcc !== undefined && tAcc - sAcc > 1e-9) {
     for (const r of runs) if (r.name === 'distilled' || r.name === 'control') r.gapClosed = (r.testAccuracy - sAcc) / (tAcc - sAcc);
   }
+}
+
+/**
+ * What KD wins back of the accuracy lost to compression: lost = student - compressed, recovered =
+ * compressed-distilled - compressed, as a share of lost; and compressed-distilled against the
+ * uncompressed student.
+ */
+export function compressionLine(student: number, compressed: number, distilled: number): string {
+  const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+  const lost = student - compressed;
+  const recovered = distilled - compressed;
+  const share = lost > 1e-9
+    ? `KD recovers ${pts(recovered)} points, ${((100 * recovered) / lost).toFixed(0)}% of the ${(100 * lost).toFixed(2)} points lost to compression (student - compressed)`
+    : `compression lost nothing here (compressed - student: ${pts(-lost)}), so there is nothing to recover; compressed-distilled - compressed: ${pts(recovered)}`;
+  return `${share}; compressed-distilled vs the uncompressed student: ${pts(distilled - student)} points`;
 }
 
 export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
@@ -470,6 +512,7 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
   if (o.progress) {
     io.stderr(
       `kd-kernels distill: backend ${getBackend().name}, method ${o.method}, mode ${o.mode}, ` +
+        (o.compress ? `compress ${describeCompress(o.compress)}, ` : '') +
         `${o.labelsPerClass === null ? 'all' : o.labelsPerClass} labels per class, seeds ${o.seed}..${o.seed + o.seeds - 1}\n`,
     );
   }
@@ -495,6 +538,7 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     labelsPerClass: o.labelsPerClass === null ? 'all' : o.labelsPerClass,
     method: o.method,
     mode: o.mode,
+    compress: o.compress ?? null,
     epochs: o.epochs,
     teacherEpochs: o.teacherEpochs ?? 'auto',
     batchSize: o.batchSize,
@@ -510,6 +554,7 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
     summary: summaries.map((s) => ({
       name: s.name,
       params: s.params,
+      sizeBytes: s.sizeBytes,
       testAccuracyMean: meanStd(s.test).mean,
       testAccuracyStd: meanStd(s.test).std,
     })),
@@ -536,6 +581,8 @@ export async function runDistill(o: DistillOptions, io: Io): Promise<number> {
   } else if (d !== undefined && t !== undefined) {
     lines.push(`born-again vs teacher: ${d - t >= 0 ? '+' : ''}${(100 * (d - t)).toFixed(2)} points`);
   }
+  const [cs, cd] = ['compressed', 'compressed-distilled'].map(mean);
+  if (s !== undefined && cs !== undefined && cd !== undefined) lines.push(compressionLine(s, cs, cd));
   lines.push(...notes);
   if (o.labelsPerClass === null) {
     lines.push(

@@ -5,6 +5,7 @@ import { selectBackend } from './backend.js';
 import { testSubset } from './distill.js';
 import type { Io } from './progress.js';
 import { describeArch } from './models.js';
+import { modelBytes } from './compress.js';
 import { loadModel } from './report.js';
 import { accuracy, predict } from './train.js';
 
@@ -20,7 +21,8 @@ export async function runEval(o: EvalOptions, io: Io): Promise<number> {
   const acc = accuracy(logits, labels);
   const run = typeof file.meta?.run === 'string' ? ` (${file.meta.run})` : '';
   io.stdout(
-    `${o.model}${run}: ${describeArch(built.arch)}, ${built.model.numParameters().toLocaleString('en-US')} parameters\n` +
+    `${o.model}${run}: ${describeArch(built.arch)}, ${built.model.numParameters().toLocaleString('en-US')} parameters, ` +
+      `${modelBytes(built.model, built.arch.kind === 'mlp' ? built.arch.compress : undefined).toLocaleString('en-US')} bytes\n` +
       `test accuracy ${(100 * acc).toFixed(2)}% on ${labels.length} ${data.name} test images ` +
       `(${backend}, ${((ms / labels.length) * 1000).toFixed(1)} ms per 1000 images)\n`,
   );

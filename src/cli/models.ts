@@ -4,16 +4,19 @@
  *
  *   cnn   the teacher: conv3x3(32)-ReLU-maxpool2, conv3x3(64)-ReLU-maxpool2, dropout, fc128-ReLU,
  *         dropout (headDropout; absent in older files), fc10
- *   mlp   784-h1-...-10 with ReLU (the student is 784-32-10; the second multi-teacher teacher is 784-256-10)
+ *   mlp   784-h1-...-10 with ReLU (the student is 784-32-10; the second multi-teacher teacher is 784-256-10);
+ *         with `compress` (distill --compress) its Linear layers are CompressedLinear (src/cli/compress.ts)
  *
  * Every model also names its "feature" layer: the output of its last hidden ReLU (fc128 of the CNN,
  * the last hidden layer of an MLP), used by the hint (FitNets) and SP methods.
  */
 import { nn } from '../index.js';
+import type { CompressSpec } from './args.js';
+import { CompressedLinear, describeCompress } from './compress.js';
 
 export type Arch =
   | { kind: 'cnn'; channels: [number, number]; hidden: number; dropout: number; headDropout?: number }
-  | { kind: 'mlp'; hidden: number[]; dropout: number };
+  | { kind: 'mlp'; hidden: number[]; dropout: number; compress?: CompressSpec };
 
 export const CLASSES = 10;
 export const IMAGE_DIM = 784;
@@ -36,7 +39,7 @@ export interface Built {
 
 export function describeArch(a: Arch): string {
   if (a.kind === 'cnn') return `CNN conv${a.channels[0]}-conv${a.channels[1]}-fc${a.hidden}-fc${CLASSES}`;
-  return `MLP ${[IMAGE_DIM, ...a.hidden, CLASSES].join('-')}`;
+  return `MLP ${[IMAGE_DIM, ...a.hidden, CLASSES].join('-')}${a.compress ? ` (${describeCompress(a.compress)})` : ''}`;
 }
 
 /**
@@ -65,6 +68,12 @@ export function archSize(a: Arch): { parameters: number; activations: number } {
   return { parameters, activations: a.hidden.reduce((x, y) => x + y, 0) };
 }
 
+function isCompressSpec(c: unknown): boolean {
+  const o = c as Record<string, unknown> | null;
+  return !!o && typeof o === 'object' && Object.keys(o).length === 2 && typeof o.prune === 'number' && o.prune >= 0 && o.prune < 1 &&
+    typeof o.int8 === 'boolean' && (o.prune > 0 || o.int8);
+}
+
 /** Check an arch read from a file, its size included (throws Error with one line). */
 export function checkArch(a: unknown): Arch {
   const o = a as Record<string, unknown> | null;
@@ -73,7 +82,9 @@ export function checkArch(a: unknown): Arch {
   let arch: Arch | null = null;
   if (o && o.kind === 'cnn' && Array.isArray(o.channels) && o.channels.length === 2 && o.channels.every(posInt) && posInt(o.hidden) && prob(o.dropout) && (o.headDropout === undefined || prob(o.headDropout))) {
     arch = a as Arch;
-  } else if (o && o.kind === 'mlp' && Array.isArray(o.hidden) && o.hidden.every(posInt) && prob(o.dropout)) arch = a as Arch;
+  } else if (o && o.kind === 'mlp' && Array.isArray(o.hidden) && o.hidden.every(posInt) && prob(o.dropout) && (o.compress === undefined || isCompressSpec(o.compress))) {
+    arch = a as Arch;
+  }
   if (!arch) throw new Error(`unknown model architecture ${JSON.stringify(a)}`);
   const { parameters, activations } = archSize(arch);
   const big = (what: string) =>
@@ -109,13 +120,15 @@ export function buildModel(arch: Arch, seed?: number): Built {
   const layers: InstanceType<typeof nn.Module>[] = [];
   let width = IMAGE_DIM;
   let featureIndex = -1;
+  const spec = arch.compress;
+  const dense = (i: number, o: number) => (spec ? new CompressedLinear(i, o, spec, { seed: s() }) : new nn.Linear(i, o, { seed: s() }));
   for (const h of arch.hidden) {
-    layers.push(new nn.Linear(width, h, { seed: s() }), new nn.ReLU());
+    layers.push(dense(width, h), new nn.ReLU());
     featureIndex = layers.length - 1;
     if (arch.dropout > 0) layers.push(new nn.Dropout(arch.dropout));
     width = h;
   }
-  layers.push(new nn.Linear(width, CLASSES, { seed: s() }));
+  layers.push(dense(width, CLASSES));
   return {
     arch,
     model: new nn.Sequential(...layers),

@@ -1,6 +1,7 @@
 /**
  * What a run leaves behind: the table on stdout, report.json, one model file per network
- * (JSON: arch, input shape, parameter count, state dict with base64 little-endian float32) and
+ * (JSON: arch, input shape, parameter count, state dict with base64 little-endian float32, or int8
+ * weights with their scales for a compressed student: src/cli/compress.ts) and
  * accuracy.svg (validation accuracy of every run against the training images it had seen, a
  * hand-written SVG polyline chart).
  */
@@ -9,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Built } from './models.js';
 import { MAX_MODEL_PARAMETERS, buildModel, checkArch, describeArch, type Arch } from './models.js';
+import { CompressedLinear, type Int8Entry, int8Entries, readInt8Entry } from './compress.js';
 
 export interface RunRecord {
   name: string;
@@ -21,6 +23,8 @@ export interface RunRecord {
   epochs: number;
   bestEpoch: number;
   inferenceMsPer1000: number;
+  /** Model size in bytes: 4 per float32 parameter; a compressed student as src/cli/compress.ts counts it. */
+  sizeBytes: number;
   /** (accuracy - student) / (teacher - student), for distilled and control; null elsewhere. */
   gapClosed: number | null;
   validationHistory: number[];
@@ -43,7 +47,7 @@ export interface ModelFile {
   classes: number;
   params: number;
   meta: Record<string, unknown>;
-  stateDict: Record<string, { shape: number[]; dtype: 'float32'; data: string }>;
+  stateDict: Record<string, { shape: number[]; dtype: 'float32'; data: string } | Int8Entry>;
 }
 
 function f32ToBase64(a: Float32Array): string {
@@ -69,6 +73,7 @@ export const MAX_MODEL_FILE_BYTES = base64Chars(MAX_MODEL_PARAMETERS) + 2 ** 20;
 
 export async function saveModel(path: string, built: Built, meta: Record<string, unknown>): Promise<void> {
   const sd = await built.model.stateDictAsync();
+  const int8 = int8Entries(built.model);
   const file: ModelFile = {
     format: MODEL_FORMAT,
     version: 1,
@@ -79,7 +84,7 @@ export async function saveModel(path: string, built: Built, meta: Record<string,
     params: built.model.numParameters(),
     meta,
     stateDict: Object.fromEntries(
-      Object.entries(sd).map(([k, v]) => [k, { shape: v.shape, dtype: 'float32' as const, data: f32ToBase64(v.data) }]),
+      Object.entries(sd).map(([k, v]) => [k, int8[k] ?? { shape: v.shape, dtype: 'float32' as const, data: f32ToBase64(v.data) }]),
     ),
   };
   await writeFile(path, JSON.stringify(file));
@@ -113,23 +118,38 @@ export function loadModel(path: string): { built: Built; file: ModelFile } {
   }
   try {
     const built = buildModel(arch);
-    // Names, shapes and base64 lengths are checked before any weight is decoded.
+    // Names, shapes, dtypes and base64 lengths are checked before any weight is decoded. The weights
+    // of a compressed int8 student are int8 (with their scales), everything else float32.
     const named = built.model.namedParameters();
+    const spec = arch.kind === 'mlp' ? arch.compress : undefined;
+    const int8Names = new Set(spec?.int8 ? named.filter(([k]) => k.endsWith('.weight')).map(([k]) => k) : []);
     for (const [k, p] of named) {
       const v = file.stateDict[k];
       if (!v) throw new Error(`missing parameter ${k}`);
       if (!Array.isArray(v.shape) || v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
         throw new Error(`parameter ${k} must have shape [${p.shape.join(', ')}], got ${JSON.stringify(v.shape)}`);
       }
-      if (typeof v.data !== 'string' || v.data.length !== base64Chars(p.size)) {
+      const dtype = int8Names.has(k) ? 'int8' : 'float32';
+      if ((v.dtype ?? 'float32') !== dtype) throw new Error(`parameter ${k} must have dtype '${dtype}', got ${JSON.stringify(v.dtype)}`);
+      if (dtype === 'float32' && (typeof v.data !== 'string' || v.data.length !== base64Chars(p.size))) {
         throw new Error(`parameter ${k} must be ${base64Chars(p.size)} base64 characters (${p.size} float32), got ${typeof v.data === 'string' ? v.data.length : typeof v.data}`);
       }
     }
     const unexpected = Object.keys(file.stateDict).filter((k) => !named.some(([n]) => n === k));
     if (unexpected.length) throw new Error(`unexpected parameters ${unexpected.join(', ')}`);
     const sd: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [k, p] of named) sd[k] = { shape: [...p.shape], data: base64ToF32(file.stateDict[k].data, k, p.size) };
+    const scales = new Map<string, { weight: number; input: number }>();
+    for (const [k, p] of named) {
+      if (int8Names.has(k)) {
+        const r = readInt8Entry(file.stateDict[k] as Partial<Int8Entry>, k, p.size, spec!);
+        sd[k] = { shape: [...p.shape], data: r.weights };
+        scales.set(k, r.scales);
+      } else sd[k] = { shape: [...p.shape], data: base64ToF32(file.stateDict[k].data, k, p.size) };
+    }
     built.model.loadStateDict(sd);
+    built.model.layers.forEach((l, i) => {
+      if (l instanceof CompressedLinear) l.fixedScales = scales.get(`${i}.weight`) ?? null;
+    });
     built.model.eval();
     return { built, file };
   } catch (e) {
@@ -143,6 +163,7 @@ export interface Summary {
   name: string;
   arch: string;
   params: number;
+  sizeBytes: number;
   test: number[];
   trainSeconds: number[];
   inferenceMs: number[];
@@ -172,6 +193,7 @@ export function summarise(runs: RunRecord[]): Summary[] {
       name,
       arch: rs[0].arch,
       params: rs[0].params,
+      sizeBytes: rs[0].sizeBytes,
       test: rs.map((r) => r.testAccuracy),
       trainSeconds: rs.map((r) => r.trainSeconds),
       inferenceMs: rs.map((r) => r.inferenceMsPer1000),
@@ -186,13 +208,14 @@ export function formatTable(summaries: Summary[], seeds: number): string {
     return seeds > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
   };
   const num = (xs: number[], d: number) => meanStd(xs).mean.toFixed(d);
-  const header = ['run', 'model', 'params', seeds > 1 ? `test acc % (mean ± sd, ${seeds} seeds)` : 'test acc %', 'train s', 'ms/1000 img', 'gap closed'];
+  const header = ['run', 'model', 'params', 'size (bytes)', seeds > 1 ? `test acc % (mean ± sd, ${seeds} seeds)` : 'test acc %', 'train s', 'ms/1000 img', 'gap closed'];
   const rows = summaries.map((s) => {
     const gaps = s.gapClosed.filter((g): g is number => g !== null && Number.isFinite(g));
     return [
       s.name,
       s.arch,
       s.params.toLocaleString('en-US'),
+      s.sizeBytes.toLocaleString('en-US'),
       pct(s.test),
       num(s.trainSeconds, 1),
       num(s.inferenceMs, 1),
@@ -200,7 +223,7 @@ export function formatTable(summaries: Summary[], seeds: number): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = [false, false, true, true, true, true, true];
+  const right = [false, false, true, true, true, true, true, true];
   const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }

@@ -126,6 +126,8 @@ export interface FitOptions {
   lr: number;
   /** One optimiser step's loss (built with the graph); `images`: rows it processed. */
   step: (epoch: number, step: number) => { loss: Tensor; images: number };
+  /** Called after every optimiser step (a compressed student re-applies its pruning masks). */
+  afterStep?: () => void;
   val: Split;
   valIdx: Int32Array;
   progress: Progress;
@@ -186,6 +188,7 @@ export async function fit(o: FitOptions): Promise<FitResult[]> {
       opt.lr = cosineLr(o.lr, (epoch - 1) * o.stepsPerEpoch + s - 1, total);
       loss.backward();
       opt.step();
+      o.afterStep?.();
       opt.zeroGrad();
       if (sync) lossSum += loss.itemSync();
       else {

@@ -112,7 +112,7 @@ describe('kd-kernels distill: a tiny end-to-end run on the cpu backend', () => {
   it('exits 0 and prints the table', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/run\s+model\s+params\s+test acc %\s+train s\s+ms\/1000 img\s+gap closed/);
+    expect(result.out).toMatch(/run\s+model\s+params\s+size \(bytes\)\s+test acc %\s+train s\s+ms\/1000 img\s+gap closed/);
     for (const name of ['teacher', 'student', 'distilled', 'control']) expect(result.out).toMatch(new RegExp(`\\n${name}\\s`));
     expect(result.out).toMatch(/chosen on the validation split/);
   });

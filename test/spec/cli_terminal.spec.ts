@@ -67,7 +67,7 @@ describe('progress lines', () => {
 describe('accuracy.svg', () => {
   const run = (name: string, history: number[], imagesSeen: number[]): RunRecord => ({
     name, seed: 1, arch: 'x', params: 1, testAccuracy: 0.8, validationAccuracy: 0.8, trainSeconds: 1,
-    epochs: history.length, bestEpoch: 1, inferenceMsPer1000: 1, gapClosed: null, validationHistory: history,
+    epochs: history.length, bestEpoch: 1, inferenceMsPer1000: 1, sizeBytes: 4, gapClosed: null, validationHistory: history,
     imagesSeen, file: `${name}.json`,
   });
 
