@@ -283,9 +283,9 @@ int test_mse(const kd::KernelTable& T, const kd::KernelTable& S) {
 int test_gram_similarity(const kd::KernelTable& T, const kd::KernelTable& S) {
   const int before = g_failed;
   for_each_case(T.isa, [&](LossCase& lc) {
-    // Gram similarity: b in {1, 3, 17}, ds = cols, dt = cols / 2 + 3 (only up to 1271 columns).
+    // Gram similarity: b in {1, 3, 17, 130} (two GEMM row blocks), ds = cols, dt = cols / 2 + 3 (only up to 1271 columns).
     if (lc.C <= 1271 && lc.scale != 1e4) {
-      for (int64_t b : {int64_t(1), int64_t(3), int64_t(17)}) {
+      for (int64_t b : {int64_t(1), int64_t(3), int64_t(17), int64_t(130)}) {
         const int64_t ds = lc.C, dt = lc.C / 2 + 3;
         std::vector<float> fs(b * ds), ft(b * dt);
         fill(fs, lc.rng, lc.scale), fill(ft, lc.rng, lc.scale);
