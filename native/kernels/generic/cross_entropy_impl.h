@@ -38,6 +38,7 @@ void cross_entropy_narrow(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
   const float eps = static_cast<float>(p.label_smoothing);
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
+  const R vlog2e = V::set1(static_cast<float>(kLog2e));
   float* X = scratch_of<float>(6, static_cast<size_t>(2 * C * N));
   float* E = X + C * N;
   float mv[N], lzv[N], sv[N], k1v[N], k2v[N], zv[N];
@@ -49,7 +50,7 @@ void cross_entropy_narrow(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
     R Z = V::zero(), S = V::zero();
     for (int64_t j = 0; j < C; ++j) {
       const R d = V::sub(V::load(X + j * N), m);
-      const R e = exp_flush<V>(d);
+      const R e = exp2_flush<V>(V::mul(d, vlog2e));
       Z = V::add(Z, e);
       if (eps != 0.0f) S = w ? V::fma(V::set1(w[j]), d, S) : V::add(S, d);
       V::store(E + j * N, e);
@@ -113,12 +114,12 @@ void cross_entropy(const CrossEntropyParams& p, int64_t r0, int64_t r1) {
     const float* nx = (i + 1 < r1 && C >= 256) ? x + C : nullptr;  // next row, prefetched in 1-2
     // 1-2. (e = exp(x - m) kept in the gradient row for 3.)
     const float m = row_max_v<V>(x, C);
-    const R vm = V::set1(m);
+    const R vm = V::set1(m), vlog2e = V::set1(static_cast<float>(kLog2e));
     R te = V::zero();  // the tail's e
     auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
       if (nx) __builtin_prefetch(nx + j, 0, 3);
       const R d = V::sub(L.ld(x + j, m), vm);
-      const R e = exp_flush<V>(d);
+      const R e = exp2_flush<V>(V::mul(d, vlog2e));
       acc[0] = V::add(acc[0], L.keep(e));
       if (eps != 0.0f) acc[1] = (w ? V::fma(L.ld0(w + j), d, acc[1]) : V::add(acc[1], L.keep(d)));
       if (g) L.put(g + j, te, e);

@@ -4,7 +4,8 @@
 // grad = softScale T (p_s^T - p_t) + hardScale (coef p_s^1 - (eps / C) w - [c = y] w_y (1 - eps)).
 // A row with a non-finite soft or hard loss (a NaN or +inf logit, a float32 overflow), or with a
 // fully masked teacher row that holds a NaN or +inf, is computed again by the scalar variant
-// (see kernels.h).
+// (see kernels.h). The exps are exp2_flush of log2-unit arguments (b = (s - m) log2 e / T, ...);
+// D is converted by ln 2 once per row.
 #pragma once
 #include <cmath>
 #include <limits>
@@ -41,7 +42,7 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
   const bool t1 = invT == 1.0f;
-  const R vinvT = V::set1(invT);
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature)), vlog2e = V::set1(static_cast<float>(kLog2e));
   float* S = scratch_of<float>(6, static_cast<size_t>(5 * C * N));
   float* Tt = S + C * N;
   float* ES = Tt + C * N;
@@ -66,17 +67,17 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
     R ZsT = V::zero(), Zt = V::zero(), Z1 = V::zero(), Sm = V::zero(), D = V::zero();
     for (int64_t j = 0; j < C; ++j) {
       const R d = V::sub(V::load(S + j * N), ms);
-      const R b = V::mul(d, vinvT);
-      const R esT = exp_flush<V>(b);
+      const R b = V::mul(d, vk);
+      const R esT = exp2_flush<V>(b);
       ZsT = V::add(ZsT, esT);
       V::store(ES + j * N, esT);
-      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
-      const R et = V::select(live, exp_flush<V>(a), V::zero());
+      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vk);
+      const R et = V::select(live, exp2_flush<V>(a), V::zero());
       Zt = V::add(Zt, et);
-      D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
+      D = V::fma(et, V::pos_or_zero(et, V::sub(a, b)), D);
       V::store(ET + j * N, et);
       if (!t1) {
-        const R e1 = exp_flush<V>(d);
+        const R e1 = exp2_flush<V>(V::mul(d, vlog2e));
         Z1 = V::add(Z1, e1);
         V::store(E1 + j * N, e1);
       }
@@ -91,7 +92,7 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
     V::store(lz1v, vlog<V>(Z1));
     V::store(sv, Sm);
     V::store(cv, V::sub(vlog<V>(ZsT), vlog<V>(Zt)));
-    V::store(dv, D);
+    V::store(dv, V::mul(D, V::set1(kLn2)));
     V::store(live_v, V::select(live, V::set1(1.0f), V::zero()));
     for (int64_t l = 0; l < N; ++l) ksv[l] = ktv[l] = k1v[l] = k2v[l] = 0.0f;
     for (int64_t l = 0; l < nb; ++l) {
@@ -151,6 +152,7 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
   const bool t1 = invT == 1.0f;  // then exp(d / T) = exp(d): one student exp
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature)), vlog2e = V::set1(static_cast<float>(kLog2e));
   // e_s^T goes to the gradient row, e_t and e_s^1 (T != 1) to per-thread scratch rows.
   float* et_buf = p.grad ? scratch_of<float>(4, static_cast<size_t>(C)) : nullptr;
   float* e1_buf = (p.grad && !t1) ? scratch_of<float>(5, static_cast<size_t>(C)) : nullptr;
@@ -166,7 +168,7 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
     const float ms = row_max_v<V>(s, C), mt = row_max_v<V>(t, C);
     const bool soft = mt != -std::numeric_limits<float>::infinity();  // else fully masked: soft 0
     const bool smooth = hard && eps != 0.0f;
-    const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
+    const R vms = V::set1(ms), vmt = V::set1(mt);
     R tes = V::zero(), tet = V::zero(), te1 = V::zero();  // the tail's exps
     // 2. ZsT, Zt, Z1, S and D = sum e_t (a - b); the exps are kept for 3.
     auto z = sweep_v<V, 5>(C, [&](auto L, int64_t j, R* acc) {
@@ -175,19 +177,19 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
         __builtin_prefetch(nt + j, 0, 3);
       }
       const R d = V::sub(L.ld(s + j, ms), vms);
-      const R b = V::mul(d, vinvT);
-      const R esT = exp_flush<V>(b);
+      const R b = V::mul(d, vk);
+      const R esT = exp2_flush<V>(b);
       acc[0] = V::add(acc[0], L.keep(esT));
       if (g) L.put(g + j, tes, esT);
       if (soft) {
-        const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
-        const R et = exp_flush<V>(a);
+        const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vk);
+        const R et = exp2_flush<V>(a);
         acc[1] = V::add(acc[1], L.keep(et));
-        acc[4] = V::add(acc[4], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+        acc[4] = V::fma(et, L.keep(V::pos_or_zero(et, V::sub(a, b))), acc[4]);
         if (g) L.put(et_buf + j, tet, et);
       }
       if (hard && !t1) {
-        const R e1 = exp_flush<V>(d);
+        const R e1 = exp2_flush<V>(V::mul(d, vlog2e));
         acc[2] = V::add(acc[2], L.keep(e1));
         if (g) L.put(e1_buf + j, te1, e1);
       }
@@ -206,7 +208,7 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
     } else {
       p.hard_row[i] = 0.0f;
     }
-    p.soft_row[i] = soft ? static_cast<float>(T2 * (z[4] * rZt + c)) : 0.0f;
+    p.soft_row[i] = soft ? static_cast<float>(T2 * (z[4] * kLn2 * rZt + c)) : 0.0f;
     if (hinton_bad_row(p, i, soft)) {
       kd_hinton_scalar(p, i, i + 1);
       continue;

@@ -2,7 +2,8 @@
 // Per row, over an L1/L2-resident row: 1. maxima; 2. sums of exp; 3. loss (+ the gradient that
 // does not need the row's divergence); 4. the gradient that does (teacher for forward-kl, student
 // for reverse-kl, both for jsd). a = (t - max t)/T, b = (s - max s)/T, c = log Zs - log Zt, so
-// log p_t - log p_s = a - b + c. Masked teacher entries (-inf) have e_t = 0 and are zeroed by
+// log p_t - log p_s = a - b + c. Forward and reverse KL keep a and b in log2 units (a log2 e, the
+// scale folded into one multiply, exps by exp2_flush) and convert the sums by ln 2 once per row. Masked teacher entries (-inf) have e_t = 0 and are zeroed by
 // pos_or_zero before they can make 0 * inf. A row whose loss comes out non-finite (a NaN or +inf
 // logit, a float32 overflow of (x - max) / T, reverse-kl's masked class under student mass) is
 // computed again by the scalar variant (see kernels.h).
@@ -39,7 +40,7 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
   const int64_t C = p.cols;
   const float ninf = -std::numeric_limits<float>::infinity();
   const double T2 = p.temperature * p.temperature;
-  const R vinvT = V::set1(static_cast<float>(1.0 / p.temperature));
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature)), vln2 = V::set1(kLn2);
   float* S = scratch_of<float>(6, static_cast<size_t>(4 * C * N));
   float* Tt = S + C * N;
   float* ES = Tt + C * N;
@@ -59,12 +60,12 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     }
     R Zs = V::zero(), Zt = V::zero(), D = V::zero();
     for (int64_t j = 0; j < C; ++j) {
-      const R b = V::mul(V::sub(V::load(S + j * N), ms), vinvT);
-      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
-      const R es = exp_flush<V>(b), et = exp_flush<V>(a);
+      const R b = V::mul(V::sub(V::load(S + j * N), ms), vk);
+      const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vk);
+      const R es = exp2_flush<V>(b), et = exp2_flush<V>(a);
       Zs = V::add(Zs, es);
       Zt = V::add(Zt, et);
-      D = V::add(D, V::pos_or_zero(et, V::mul(et, V::sub(a, b))));
+      D = V::fma(et, V::pos_or_zero(et, V::sub(a, b)), D);
       V::store(ES + j * N, es);
       V::store(ET + j * N, et);
     }
@@ -72,7 +73,7 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
     const R rZs = V::div(V::set1(1.0f), Zs), rZt = V::div(V::set1(1.0f), Zt);
     const R c = V::sub(vlog<V>(Zs), vlog<V>(Zt));
     // A fully masked teacher row gets a NaN here: it goes to the scalar variant below.
-    const R kl = V::select(live, V::add(V::mul(D, rZt), c), V::set1(std::numeric_limits<float>::quiet_NaN()));
+    const R kl = V::select(live, V::fma(V::mul(D, vln2), rZt, c), V::set1(std::numeric_limits<float>::quiet_NaN()));
     float klv[N];
     V::store(klv, kl);
     for (int64_t l = 0; l < nb; ++l) p.row_loss[i0 + l] = static_cast<float>(T2 * klv[l]);
@@ -85,10 +86,11 @@ void softmax_kl_fkl_narrow(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       scatter_block<V>(ES, C, nb, gs0 + i0 * C);
     }
     if (gt0) {
-      const R vkt = V::mul(V::set1(kt), rZt), vd = V::sub(c, kl);
+      // log p_t - log p_s - KL = ln 2 (a - b - D / Zt) in log2 units (exactly 0 for a one-hot p_t)
+      const R vkt = V::mul(V::mul(V::set1(kt), rZt), vln2), vd = V::neg(V::mul(D, rZt));
       for (int64_t j = 0; j < C; ++j) {
-        const R b = V::mul(V::sub(V::load(S + j * N), ms), vinvT);
-        const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vinvT);
+        const R b = V::mul(V::sub(V::load(S + j * N), ms), vk);
+        const R a = V::mul(V::sub(V::load(Tt + j * N), mt), vk);
         const R et = V::load(ET + j * N);
         const R g = V::pos_or_zero(et, V::mul(et, V::mul(V::add(V::sub(a, b), vd), vkt)));
         V::store(ET + j * N, V::select(live, g, V::zero()));
@@ -122,7 +124,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
   float* etb = gt ? gt : scr_t;
   const int64_t nblk = (C + kFklBlock - 1) / kFklBlock;
   float* st = scratch_of<float>(7, static_cast<size_t>(8 * nblk));  // per block: ms, mt, Zs, Zt, D, fs, ft
-  const R vinvT = V::set1(invT);
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature));
   R tes = V::zero(), tet = V::zero();  // the last block's tail
   for (int64_t bk = 0; bk < nblk; ++bk) {
     const int64_t j0 = bk * kFklBlock, n = C - j0 < kFklBlock ? C - j0 : kFklBlock;
@@ -138,17 +140,17 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
         __builtin_prefetch(ps + j, 0, 3);
         __builtin_prefetch(pt + j, 0, 3);
       }
-      const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vinvT);
-      const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vinvT);
-      const R es = exp_flush<V>(b), et = exp_flush<V>(a);
+      const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vk);
+      const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vk);
+      const R es = exp2_flush<V>(b), et = exp2_flush<V>(a);
       acc[0] = V::add(acc[0], L.keep(es));
       acc[1] = V::add(acc[1], L.keep(et));
-      acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+      acc[2] = V::fma(et, L.keep(V::pos_or_zero(et, V::sub(a, b))), acc[2]);
       if (esb) L.put(esb + j0 + j, tes, es);
       L.put(etb + j0 + j, tet, et);
     });
     float* sb = st + 8 * bk;
-    sb[0] = msb, sb[1] = live ? mtb : ninf, sb[2] = z[0], sb[3] = z[1], sb[4] = z[2];
+    sb[0] = msb, sb[1] = live ? mtb : ninf, sb[2] = z[0], sb[3] = z[1], sb[4] = z[2] * kLn2;
   }
   float ms = ninf, mt = ninf;
   for (int64_t bk = 0; bk < nblk; ++bk) {
@@ -181,15 +183,16 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
   for (int64_t bk = 0; bk < nblk; ++bk) {
     const int64_t j0 = bk * kFklBlock, n = C - j0 < kFklBlock ? C - j0 : kFklBlock;
     const float* sb = st + 8 * bk;
-    const R vks = V::set1(ks * rZs * sb[5]), vkt = V::set1(ks * rZt * sb[6]), vft = V::set1(sb[6]);
+    const R vks = V::set1(ks * rZs * sb[5]), vnkt = V::set1(-ks * rZt * sb[6]), vft = V::set1(sb[6]);
     const float msb = sb[0], mtb = sb[1] != ninf ? sb[1] : 0.0f;
-    const R vms = V::set1(msb), vmt = V::set1(mtb), vd = V::set1(sb[7] + c - kl), vkt2 = V::set1(kt);
+    const R vms = V::set1(msb), vmt = V::set1(mtb), vkt2 = V::set1(kt * kLn2);
+    const R vd = V::set1(static_cast<float>((sb[7] + c - kl) * kLog2e));  // log2 units
     sweep_v<V, 0>(n, [&](auto L, int64_t j, R*) {
       const R et = L.get(etb + j0 + j, tet);
-      if (gs) L.st(gs + j0 + j, V::sub(V::mul(L.get(gs + j0 + j, tes), vks), V::mul(et, vkt)));
+      if (gs) L.st(gs + j0 + j, V::fma(et, vnkt, V::mul(L.get(gs + j0 + j, tes), vks)));
       if (gt) {
-        const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vinvT);
-        const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vinvT);
+        const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vk);
+        const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vk);
         const R etg = V::mul(et, vft);
         const R d = V::add(V::sub(a, b), vd);
         L.st(gt + j0 + j, V::pos_or_zero(etg, V::mul(etg, V::mul(d, vkt2))));
@@ -231,9 +234,10 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
       softmax_kl_masked_row(p, i);
       continue;
     }
-    const R vms = V::set1(ms), vmt = V::set1(mt), vinvT = V::set1(invT);
+    const R vms = V::set1(ms), vmt = V::set1(mt);
 
     if (fkl || rkl) {
+      const R vk = V::set1(static_cast<float>(kLog2e / p.temperature));
       // 2. Zs = sum e_s, Zt = sum e_t, D = sum e_t (a - b) (forward) or sum e_s (b - a) (reverse),
       //    M = number of masked teacher classes where the student logit is not -inf (reverse);
       //    e_s, e_t kept for pass 3.
@@ -246,25 +250,25 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
           __builtin_prefetch(nt + j, 0, 3);
         }
         const R tv = L.ld(t + j, mt), sv = L.ld(s + j, ms);
-        const R b = V::mul(V::sub(sv, vms), vinvT);
-        const R a = V::mul(V::sub(tv, vmt), vinvT);
-        const R es = exp_flush<V>(b), et = exp_flush<V>(a);
+        const R b = V::mul(V::sub(sv, vms), vk);
+        const R a = V::mul(V::sub(tv, vmt), vk);
+        const R es = exp2_flush<V>(b), et = exp2_flush<V>(a);
         acc[0] = V::add(acc[0], L.keep(es));
         acc[1] = V::add(acc[1], L.keep(et));
         if (fkl) {
-          acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(et, V::mul(et, V::sub(a, b)))));
+          acc[2] = V::fma(et, L.keep(V::pos_or_zero(et, V::sub(a, b))), acc[2]);
         } else {
-          acc[2] = V::add(acc[2], L.keep(V::pos_or_zero(es, V::mul(es, V::sub(b, a)))));
+          acc[2] = V::fma(es, L.keep(V::pos_or_zero(es, V::sub(b, a))), acc[2]);
           acc[3] = V::add(acc[3], L.keep(V::mul(V::is_neg_inf(tv), V::sub(V::set1(1.0f), V::is_neg_inf(sv)))));
         }
         if (esb) L.put(esb + j, tes, es);
         if (etb) L.put(etb + j, tet, et);
       });
-      const float Zs = z[0], Zt = z[1];
+      const float Zs = z[0], Zt = z[1], D = z[2] * kLn2;
       const float rZs = 1.0f / Zs, rZt = 1.0f / Zt;
       const float c = std::log(Zs) - std::log(Zt);  // log Zs - log Zt
       if (fkl) {
-        const float kl = z[2] * rZt + c;
+        const float kl = D * rZt + c;
         p.row_loss[i] = static_cast<float>(T2 * kl);
         if (!std::isfinite(p.row_loss[i])) {
           kd_softmax_kl_scalar(p, i, i + 1);
@@ -274,19 +278,20 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         // 3. grad_s = T scale (p_s - p_t); grad_t = T scale p_t (log p_t - log p_s - KL)
         const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) : 0.0f;
         const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) * rZt : 0.0f;
-        const R vks = V::set1(ks * rZs), vkt = V::set1(ks * rZt), vkt2 = V::set1(kt), vd = V::set1(c - kl);
+        // log p_t - log p_s - KL = ln 2 (a - b - D / Zt) in log2 units (exactly 0 for a one-hot p_t)
+        const R vks = V::set1(ks * rZs), vnkt = V::set1(-ks * rZt), vkt2 = V::set1(kt * kLn2), vd = V::set1(-(z[2] * rZt));
         sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
           const R et = L.get(etb + j, tet);
-          if (gs) L.st(gs + j, V::sub(V::mul(L.get(gs + j, tes), vks), V::mul(et, vkt)));
+          if (gs) L.st(gs + j, V::fma(et, vnkt, V::mul(L.get(gs + j, tes), vks)));
           if (gt) {
-            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
-            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
+            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vk);
+            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vk);
             const R d = V::add(V::sub(a, b), vd);
             L.st(gt + j, V::pos_or_zero(et, V::mul(et, V::mul(d, vkt2))));
           }
         });
       } else {
-        const float kl = z[2] * rZs - c;
+        const float kl = D * rZs - c;
         p.row_loss[i] = static_cast<float>(T2 * kl);
         if (z[3] > 0.0f || !std::isfinite(p.row_loss[i])) {  // incl. a masked class under student mass
           kd_softmax_kl_scalar(p, i, i + 1);
@@ -296,20 +301,22 @@ void softmax_kl(const SoftmaxKLParams& p, int64_t r0, int64_t r1) {
         // 3. grad_s = T scale p_s (log p_s - log p_t - KL); grad_t = T scale (p_t - p_s)
         const float ks = gs ? static_cast<float>(p.temperature * p.student_grad_scale) * rZs : 0.0f;
         const float kt = gt ? static_cast<float>(p.temperature * p.teacher_grad_scale) : 0.0f;
-        const R vks = V::set1(ks), vd = V::set1(c + kl), vkt = V::set1(kt * rZt), vks2 = V::set1(kt * rZs);
+        // log p_s - log p_t - KL = ln 2 (b - a - D / Zs) in log2 units
+        const R vks = V::set1(ks * kLn2), vnd = V::set1(-(z[2] * rZs)), vkt = V::set1(kt * rZt), vnks2 = V::set1(-kt * rZs);
         sweep_v<V, 0>(C, [&](auto L, int64_t j, R*) {
           const R es = L.get(esb + j, tes);
-          if (gt) L.st(gt + j, V::sub(V::mul(L.get(gt + j, tet), vkt), V::mul(es, vks2)));
+          if (gt) L.st(gt + j, V::fma(es, vnks2, V::mul(L.get(gt + j, tet), vkt)));
           if (gs) {
-            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
-            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);
-            const R d = V::sub(V::sub(b, a), vd);
+            const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vk);
+            const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vk);
+            const R d = V::add(V::sub(b, a), vnd);
             L.st(gs + j, V::pos_or_zero(es, V::mul(es, V::mul(d, vks))));
           }
         });
       }
     } else {
       // JSD. 2. sums of exp; 3. K1 = KL(p_t || m), K2 = KL(p_s || m); zero-coefficient terms skipped.
+      const R vinvT = V::set1(invT);
       auto z = sweep_v<V, 2>(C, [&](auto L, int64_t j, R* acc) {
         const R b = V::mul(V::sub(L.ld(s + j, ms), vms), vinvT);
         const R a = V::mul(V::sub(L.ld(t + j, mt), vmt), vinvT);

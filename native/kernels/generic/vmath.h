@@ -5,6 +5,9 @@
 //   exp_flush<V>(x)      exp, with every result below FLT_MIN (x < -87.33654) flushed to 0. The loss
 //                        kernels' exp: a probability under 1e-38 counts as exactly 0 (the scalar
 //                        references flush at the same point).
+//   exp2_flush<V>(x)     2^x, flushed to 0 below 2^-126 (x < -126): exp_flush(y) = exp2_flush(y log2 e)
+//                        for a caller that folds log2 e into its own scale (the loss kernels' row
+//                        exps: 12 operations against exp_flush's 20). Needs x <= 127.
 //   exp_subnormal<V>(x)  exp, with subnormal results kept down to x = -103.97 and +inf above 88.72:
 //                        tensor.exp() and softmax, which must agree with Math.exp there.
 //   vlog<V>(x)           log, subnormal inputs included; log(0) = -inf, log(x < 0) = NaN, log(inf) = inf.
@@ -17,6 +20,9 @@
 namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
+
+constexpr double kLog2e = 1.44269504088896341;  // log2(e): exp(x) = exp2(x kLog2e)
+constexpr float kLn2 = 0.693147180559945309f;    // ln(2): a sum in log2 units times kLn2 is in natural units
 
 // exp(x) = 2^n exp(r): n = round(x log2 e), r = x - n ln2 (ln2 in two parts, Cephes expf), exp(r)
 // by a degree-6 polynomial (about 1 ulp). x must already be clamped to the range of the caller.
@@ -48,6 +54,26 @@ inline typename V::R exp_flush(typename V::R x) {
   const R n = V::min(V::set1(127.0f), V::round(V::mul(xc, V::set1(1.44269504088896341f))));
   const R y = V::mul(exp_reduced<V>(xc, n), pow2i<V>(n));
   return V::select(under, V::zero(), y);
+}
+
+// 2^x = 2^n 2^r: n = round(x), r = x - n in [-1/2, 1/2] (exact), 2^r by a degree-5 polynomial
+// (near-minimax, relative error 1.6e-7, about 1.3 ulp). x + 1.5 2^23 + 127 rounds x to an integer
+// and leaves n + 127 in the low mantissa bits, which shifted into the exponent field make 2^n
+// (n in [-126, 127]). The multiply by 2^n keeps NaN a NaN whatever its payload.
+template <class V>
+inline typename V::R exp2_flush(typename V::R x) {
+  using R = typename V::R;
+  const R magic = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
+  const R t = V::add(x, magic);
+  const R r = V::sub(x, V::sub(t, magic));
+  R y = V::set1(1.32647273e-3f);
+  y = V::fma(y, r, V::set1(9.67151299e-3f));
+  y = V::fma(y, r, V::set1(5.55073358e-2f));
+  y = V::fma(y, r, V::set1(2.40222424e-1f));
+  y = V::fma(y, r, V::set1(6.93147004e-1f));
+  y = V::fma(y, r, V::set1(1.0f));
+  const R s = V::from_bits(V::template isll<23>(V::bits(t)));
+  return V::select(V::lt(x, V::set1(-126.0f)), V::zero(), V::mul(y, s));  // -inf included
 }
 
 template <class V>
