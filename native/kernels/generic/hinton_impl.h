@@ -20,6 +20,26 @@ namespace kd {
 namespace simd {
 namespace {  // internal linkage: each ISA translation unit keeps its own copy
 
+// The hard term's exp(d) (d = s - max s <= 0) given e = exp(d / T): for an integer T in [2, 16],
+// e^T by squaring (about T ulp; T = 4 is two multiplies instead of an exp), with e zeroed first
+// where exp(d) flushes (d < -87.33654, as exp_flush), so no product is subnormal; else
+// exp2_flush(d log2 e). tp is hinton_int_temperature(T).
+inline int hinton_int_temperature(double T) {
+  return T >= 2 && T <= 16 && T == std::floor(T) ? static_cast<int>(T) : 0;
+}
+template <class V>
+inline typename V::R hinton_exp1(typename V::R d, typename V::R e, int tp) {
+  using R = typename V::R;
+  if (!tp) return exp2_flush<V>(V::mul(d, V::set1(static_cast<float>(kLog2e))));
+  R base = V::select(V::lt(d, V::set1(-87.33654f)), V::zero(), e), y = base;
+  bool first = true;
+  for (int n = tp; n; n >>= 1) {
+    if (n & 1) y = first ? base : V::mul(y, base), first = false;
+    if (n > 1) base = V::mul(base, base);
+  }
+  return y;
+}
+
 // A row for the scalar variant: a non-finite soft or hard loss, or a fully masked teacher row
 // (soft term 0) holding a NaN or +inf, which the row max skips.
 inline bool hinton_bad_row(const HintonParams& p, int64_t i, bool soft) {
@@ -42,7 +62,8 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
   const bool t1 = invT == 1.0f;
-  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature)), vlog2e = V::set1(static_cast<float>(kLog2e));
+  const int tp = hinton_int_temperature(p.temperature);
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature));
   float* S = scratch_of<float>(6, static_cast<size_t>(5 * C * N));
   float* Tt = S + C * N;
   float* ES = Tt + C * N;
@@ -77,7 +98,7 @@ void hinton_narrow(const HintonParams& p, int64_t r0, int64_t r1) {
       D = V::fma(et, V::pos_or_zero(et, V::sub(a, b)), D);
       V::store(ET + j * N, et);
       if (!t1) {
-        const R e1 = exp2_flush<V>(V::mul(d, vlog2e));
+        const R e1 = hinton_exp1<V>(d, esT, tp);
         Z1 = V::add(Z1, e1);
         V::store(E1 + j * N, e1);
       }
@@ -152,7 +173,8 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
   const double W = class_weight_sum(p.weight, C);
   const float* w = p.weight;
   const bool t1 = invT == 1.0f;  // then exp(d / T) = exp(d): one student exp
-  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature)), vlog2e = V::set1(static_cast<float>(kLog2e));
+  const int tp = hinton_int_temperature(p.temperature);  // then exp(d) = exp(d / T)^T
+  const R vk = V::set1(static_cast<float>(kLog2e / p.temperature));
   // e_s^T goes to the gradient row, e_t and e_s^1 (T != 1) to per-thread scratch rows.
   float* et_buf = p.grad ? scratch_of<float>(4, static_cast<size_t>(C)) : nullptr;
   float* e1_buf = (p.grad && !t1) ? scratch_of<float>(5, static_cast<size_t>(C)) : nullptr;
@@ -189,7 +211,7 @@ void hinton(const HintonParams& p, int64_t r0, int64_t r1) {
         if (g) L.put(et_buf + j, tet, et);
       }
       if (hard && !t1) {
-        const R e1 = exp2_flush<V>(V::mul(d, vlog2e));
+        const R e1 = hinton_exp1<V>(d, esT, tp);
         acc[2] = V::add(acc[2], L.keep(e1));
         if (g) L.put(e1_buf + j, te1, e1);
       }
