@@ -476,9 +476,12 @@ export function compressionLine(student: number, compressed: number, distilled: 
   const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
   const lost = student - compressed;
   const recovered = distilled - compressed;
-  const share = lost > 1e-9
-    ? `KD recovers ${pts(recovered)} points, ${((100 * recovered) / lost).toFixed(0)}% of the ${(100 * lost).toFixed(2)} points lost to compression (student - compressed)`
-    : `compression lost nothing here (compressed - student: ${pts(-lost)}), so there is nothing to recover; compressed-distilled - compressed: ${pts(recovered)}`;
+  const pct = `${((100 * recovered) / lost).toFixed(0)}%`;
+  const share = lost <= 1e-9
+    ? `compression lost nothing here (compressed - student: ${pts(-lost)}), so there is nothing to recover; compressed-distilled - compressed: ${pts(recovered)}`
+    : recovered >= lost
+      ? `KD recovers all of the ${(100 * lost).toFixed(2)} points lost to compression (student - compressed) and more: ${pts(recovered)} points (${pct} of it)`
+      : `KD recovers ${pts(recovered)} points, ${pct} of the ${(100 * lost).toFixed(2)} points lost to compression (student - compressed)`;
   return `${share}; compressed-distilled vs the uncompressed student: ${pts(distilled - student)} points`;
 }
 

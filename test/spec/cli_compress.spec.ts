@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optim, setBackend, tensor } from '../../src/index.js';
 import { CompressedLinear, modelBytes } from '../../src/cli/compress.js';
 import { buildModel } from '../../src/cli/models.js';
+import { compressionLine } from '../../src/cli/distill.js';
 import { expectOneLineError, runCli as run } from '../harness/cli.js';
 import { uniformInputs } from '../harness/inputs.js';
 
@@ -82,6 +83,14 @@ describe('kd-kernels distill --compress', () => {
     const m = buildModel({ ...arch, compress: { prune: 0.5, int8: true } }).model;
     expect(modelBytes(m, { prune: 0.5, int8: true })).toBe(3136 + 784 + 8 + 32 + (40 + 10 + 8 + 40));
     expect(modelBytes(m, { prune: 0, int8: true })).toBe(6272 + 8 + 32 + (80 + 8 + 40));
+  });
+
+  it('says what KD recovers of the accuracy lost to compression', () => {
+    expect(compressionLine(0.8, 0.7, 0.75)).toBe(
+      'KD recovers +5.00 points, 50% of the 10.00 points lost to compression (student - compressed); compressed-distilled vs the uncompressed student: -5.00 points',
+    );
+    expect(compressionLine(0.8, 0.79, 0.82)).toMatch(/^KD recovers all of the 1.00 points lost to compression \(student - compressed\) and more: \+3.00 points \(300% of it\); .* \+2.00 points$/);
+    expect(compressionLine(0.8, 0.81, 0.82)).toMatch(/^compression lost nothing here \(compressed - student: \+1.00\), so there is nothing to recover; compressed-distilled - compressed: \+1.00;/);
   });
 
   it('runs end to end; the int8 files hold int8 weights, and eval reads them back with the same accuracy', async () => {
