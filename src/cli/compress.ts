@@ -190,6 +190,14 @@ function checkScale(v: unknown, what: string): number {
   return v;
 }
 
+/** A pruned weight matrix read from a file holds at least its pruned fraction of zeros. */
+export function checkPrunedZeros(w: Int8Array | Float32Array, name: string, spec: CompressSpec): void {
+  let zeros = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
+  const pruned = Math.floor(spec.prune * w.length);
+  if (zeros < pruned) throw new Error(`parameter ${name} has ${zeros} zero weights, fewer than the ${pruned} of prune=${spec.prune}`);
+}
+
 /**
  * Decode an int8 weight entry whose shape was checked against the layer: its base64 length, its
  * levels (in [-127, 127]), its scales, and at least the pruned fraction of zeros. Returns the float32
@@ -208,8 +216,6 @@ export function readInt8Entry(
   const levels = new Int8Array(b.buffer, b.byteOffset, n);
   const bad = levels.findIndex((q) => q < -QMAX);
   if (bad >= 0) throw new Error(`parameter ${name} holds the level ${levels[bad]} at index ${bad} (symmetric int8 levels are in [-127, 127])`);
-  const zeros = levels.reduce((a, q) => a + (q === 0 ? 1 : 0), 0);
-  const pruned = Math.floor(spec.prune * n);
-  if (zeros < pruned) throw new Error(`parameter ${name} has ${zeros} zero weights, fewer than the ${pruned} of prune=${spec.prune}`);
+  checkPrunedZeros(levels, name, spec);
   return { weights: Float32Array.from(levels, (q) => q * weight), scales: { weight, input } };
 }

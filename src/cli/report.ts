@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Built } from './models.js';
 import { MAX_MODEL_PARAMETERS, buildModel, checkArch, describeArch, type Arch } from './models.js';
-import { CompressedLinear, type Int8Entry, int8Entries, readInt8Entry } from './compress.js';
+import { CompressedLinear, type Int8Entry, checkPrunedZeros, int8Entries, readInt8Entry } from './compress.js';
 
 export interface RunRecord {
   name: string;
@@ -144,7 +144,10 @@ export function loadModel(path: string): { built: Built; file: ModelFile } {
         const r = readInt8Entry(file.stateDict[k] as Partial<Int8Entry>, k, p.size, spec!);
         sd[k] = { shape: [...p.shape], data: r.weights };
         scales.set(k, r.scales);
-      } else sd[k] = { shape: [...p.shape], data: base64ToF32(file.stateDict[k].data, k, p.size) };
+      } else {
+        sd[k] = { shape: [...p.shape], data: base64ToF32(file.stateDict[k].data, k, p.size) };
+        if (spec && k.endsWith('.weight')) checkPrunedZeros(sd[k].data, k, spec);
+      }
     }
     built.model.loadStateDict(sd);
     built.model.layers.forEach((l, i) => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optim, setBackend, tensor } from '../../src/index.js';
 import { CompressedLinear, modelBytes } from '../../src/cli/compress.js';
 import { buildModel } from '../../src/cli/models.js';
+import { saveModel } from '../../src/cli/report.js';
 import { compressionLine } from '../../src/cli/distill.js';
 import { expectOneLineError, runCli as run } from '../harness/cli.js';
 import { uniformInputs } from '../harness/inputs.js';
@@ -83,6 +84,12 @@ describe('kd-kernels distill --compress', () => {
     const m = buildModel({ ...arch, compress: { prune: 0.5, int8: true } }).model;
     expect(modelBytes(m, { prune: 0.5, int8: true })).toBe(3136 + 784 + 8 + 32 + (40 + 10 + 8 + 40));
     expect(modelBytes(m, { prune: 0, int8: true })).toBe(6272 + 8 + 32 + (80 + 8 + 40));
+  });
+
+  it('refuses a pruned float32 file whose weights are not pruned', async () => {
+    const file = join(dir, 'unpruned.json');
+    await saveModel(file, buildModel({ kind: 'mlp', hidden: [8], dropout: 0, compress: { prune: 0.5, int8: false } }, 5), { run: 'compressed' });
+    expectOneLineError(await run(['eval', '--model', file, '--backend', 'cpu', '--limit-test', '5']), 1, /parameter 0.weight has 0 zero weights, fewer than the 3136 of prune=0.5/);
   });
 
   it('says what KD recovers of the accuracy lost to compression', () => {
