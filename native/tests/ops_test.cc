@@ -616,6 +616,13 @@ int test_conv2d_backward_weight(const kd::KernelTable& T, const kd::KernelTable&
     T.conv2d_backward_weight({s, c.g.data(), c.x.data(), nullptr, nullptr, dw2.data(), nullptr}, 0, cut);
     T.conv2d_backward_weight({s, c.g.data(), c.x.data(), nullptr, nullptr, dw2.data(), nullptr}, cut, s.c_out);
     compare_exact(c.name + " dw channel-split", dw2, dw1);
+    // A +inf input at the end of a row: dw is inf / NaN exactly where the reference's is (no padding
+    // or dropped output column may multiply it).
+    std::vector<float> xi = c.x;
+    xi[(size_t)(s.w - 1)] = INFINITY;
+    T.conv2d_backward_weight({s, c.g.data(), xi.data(), nullptr, nullptr, dw1.data(), nullptr}, 0, s.c_out);
+    S.conv2d_backward_weight({s, c.g.data(), xi.data(), nullptr, nullptr, dw0.data(), nullptr}, 0, s.c_out);
+    compare(c.name + " dw inf input", dw1, dw0, 1e-30, 0, &mw, 4e-6);
   });
   return failures - before;
 }

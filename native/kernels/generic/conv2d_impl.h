@@ -226,11 +226,27 @@ inline void conv_backward_input_direct(const ConvShape& s, const ConvGeom& G, co
   }
 }
 
+/** True when the n floats at x are all finite (x - x is 0 exactly then, NaN otherwise). */
+template <class V>
+inline bool all_finite(const float* x, int64_t n) {
+  constexpr int64_t NL = V::N;
+  auto a = V::zero();
+  int64_t i = 0;
+  for (; i + NL <= n; i += NL) a = V::add(a, V::sub(V::load(x + i), V::load(x + i)));
+  for (; i < n; i++)
+    if (!(x[i] - x[i] == 0.0f)) return false;
+  return V::reduce_add(a) == 0.0f;
+}
+
 /**
- * dw[co, p] = sum over images and valid outputs of g[co, oh, ow] * padded x at oh*wp + ow + off[p]:
+ * dw[co, p] = sum over images and outputs (oh, ow) of g[co, oh, ow] * padded x at oh*wp + ow + off[p]:
  * register blocks of 4 output channels x 3 taps (edge blocks repeat their last row / tap and drop
- * it), vector lanes over the output columns, images padded a chunk at a time (about 128 KiB); each
- * chunk's lane sums are added to a double total in image order, whatever the channel split.
+ * it), vector lanes over output positions, images padded a chunk at a time (about 128 KiB). When
+ * there are at least 32 taps and the chunk's inputs are all finite, g is copied to the padded row stride with zeros in the dropped
+ * columns and each image is one flat run of full vectors; otherwise each output row runs on its own
+ * with a masked tail, so that no padding or dropped column multiplies an input (0 * inf would be a
+ * NaN that the reference does not have). Each chunk's lane sums are added to a double total in
+ * image order, whatever the channel split (both runs give the same sums up to rounding).
  */
 template <class V>
 inline void conv_backward_weight_direct(const ConvShape& s, const ConvGeom& G, const float* g, const float* x,
@@ -238,22 +254,43 @@ inline void conv_backward_weight_direct(const ConvShape& s, const ConvGeom& G, c
   using F = typename V::R;
   constexpr int64_t NL = V::N;
   constexpr int CB = 4, TB = 3;
-  const PaddedPlanes L(G.cInG, s.h, s.w, s.padding, s.padding, 0);
-  const int64_t K = G.K, img = L.floats();
-  const int64_t NB = imin(s.n, imax(1, 32768 / img));
+  const PaddedPlanes L(G.cInG, s.h, s.w, s.padding, s.padding, NL + s.kw);
+  const int64_t K = G.K, img = L.floats(), Qf = round_up(s.h_out * L.wp, NL);
+  const int64_t NB = imin(s.n, imax(1, 32768 / img)), ncMax = imin(co1 - co0, G.cOutG);
   int64_t* off = scratch_of<int64_t>(0, (size_t)K);
   double* tot = scratch_of<double>(1, (size_t)((co1 - co0) * K));
   float* P = scratch_of<float>(2, (size_t)(NB * img));
+  float* gF = scratch_of<float>(3, (size_t)(NB * ncMax * Qf));
   L.offsets(s.kh, s.kw, off);
   for (int64_t e = 0; e < (co1 - co0) * K; e++) tot[e] = 0.0;
   for (int64_t grp = co0 / G.cOutG; grp * G.cOutG < co1; grp++) {
-    const int64_t lo = imax(co0, grp * G.cOutG), hi = imin(co1, (grp + 1) * G.cOutG);
+    const int64_t lo = imax(co0, grp * G.cOutG), hi = imin(co1, (grp + 1) * G.cOutG), nc = hi - lo;
     for (int64_t nb0 = 0; nb0 < s.n; nb0 += NB) {
       const int64_t nb = imin(NB, s.n - nb0);
-      for (int64_t i = 0; i < nb; i++) L.fill(x + ((nb0 + i) * s.c_in + grp * G.cInG) * G.plane, P + i * img);
+      bool flat = K >= 32;  // below, copying g costs more than the masked tails
+      for (int64_t i = 0; i < nb; i++) {
+        const float* xi = x + ((nb0 + i) * s.c_in + grp * G.cInG) * G.plane;
+        L.fill(xi, P + i * img);
+        if (flat) flat = all_finite<V>(xi, G.cInG * G.plane);
+      }
+      // The runs: `rows` rows of `len` outputs per image, P / g row strides, g's image and channel strides.
+      const int64_t rows = flat ? 1 : s.h_out, len = flat ? Qf : s.w_out, prs = flat ? 0 : L.wp;
+      const int64_t grs = flat ? 0 : s.w_out, gis = flat ? nc * Qf : s.c_out * G.HW, gcs = flat ? Qf : G.HW;
+      const float* gb = flat ? gF : g + (nb0 * s.c_out + lo) * G.HW;
+      if (flat)
+        for (int64_t i = 0; i < nb; i++)
+          for (int64_t c = 0; c < nc; c++) {
+            float* d = gF + (i * nc + c) * Qf;
+            const float* src = g + ((nb0 + i) * s.c_out + lo + c) * G.HW;
+            for (int64_t oh = 0; oh < s.h_out; oh++) {
+              copy_n<V>(d + oh * L.wp, src + oh * s.w_out, s.w_out);
+              zero_n<V>(d + oh * L.wp + s.w_out, L.wp - s.w_out);
+            }
+            zero_n<V>(d + s.h_out * L.wp, Qf - s.h_out * L.wp);
+          }
       for (int64_t cb = lo; cb < hi; cb += CB) {
         const float* gc[CB];
-        for (int i = 0; i < CB; i++) gc[i] = g + (nb0 * s.c_out + imin(cb + i, hi - 1)) * G.HW;
+        for (int i = 0; i < CB; i++) gc[i] = gb + (imin(cb + i, hi - 1) - lo) * gcs;
         for (int64_t t0 = 0; t0 < K; t0 += TB) {
           int64_t o[TB];
           for (int j = 0; j < TB; j++) o[j] = off[imin(t0 + j, K - 1)];
@@ -262,12 +299,11 @@ inline void conv_backward_weight_direct(const ConvShape& s, const ConvGeom& G, c
             for (int j = 0; j < TB; j++) acc[i][j] = V::zero();
           for (int64_t im = 0; im < nb; im++) {
             const float* pb = P + im * img;
-            const int64_t gi = im * s.c_out * G.HW;
-            for (int64_t oh = 0; oh < s.h_out; oh++) {
-              const float* pr = pb + oh * L.wp;
-              const int64_t gr = gi + oh * s.w_out;
+            for (int64_t r = 0; r < rows; r++) {
+              const float* pr = pb + r * prs;
+              const int64_t gr = im * gis + r * grs;
               int64_t ow = 0;
-              for (; ow + NL <= s.w_out; ow += NL) {
+              for (; ow + NL <= len; ow += NL) {
                 F pv[TB];
                 for (int j = 0; j < TB; j++) pv[j] = V::load(pr + o[j] + ow);
                 for (int i = 0; i < CB; i++) {
@@ -275,8 +311,8 @@ inline void conv_backward_weight_direct(const ConvShape& s, const ConvGeom& G, c
                   for (int j = 0; j < TB; j++) acc[i][j] = V::fma(gv, pv[j], acc[i][j]);
                 }
               }
-              if (ow < s.w_out) {
-                const int64_t m = s.w_out - ow;
+              if (ow < len) {
+                const int64_t m = len - ow;
                 F pv[TB];
                 for (int j = 0; j < TB; j++) pv[j] = load_n<V>(pr + o[j] + ow, m);
                 for (int i = 0; i < CB; i++) {
