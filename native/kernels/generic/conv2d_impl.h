@@ -138,16 +138,24 @@ struct PaddedPlanes {
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
-/** C [round_up(M, MR), Qn] = packed A [M, K] x B (row p: P + off[p] + q), Qn a multiple of NR. */
+/**
+ * C [round_up(M, MR), Qn] = packed A [M, K] x B (row p: P + off[p] + q), Qn a multiple of NR; K in
+ * equal slices of at most 384 so that one tile's B rows (NR floats each) stay in L1.
+ */
 template <class V>
 inline void conv_direct_gemm(const float* apack, int64_t M, int64_t K, const float* P, const int64_t* off, int64_t Qn,
                              float* cbuf) {
   constexpr int64_t MR = V::kGemmMR, NR = V::kGemmNV * V::N;
-  for (int64_t jr = 0; jr < Qn; jr += NR) {
-    const float* base = P + jr;
-    for (int64_t ir = 0; ir < M; ir += MR)
-      gemm_micro_rows<V>(K, apack + ir * K, [base, off](int64_t p) { return base + off[p]; }, cbuf + ir * Qn + jr, Qn,
-                         false, MR, NR);
+  const int64_t slices = (K + 383) / 384, KC = (K + slices - 1) / slices;
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = imin(KC, K - pc);
+    const int64_t* o = off + pc;
+    for (int64_t jr = 0; jr < Qn; jr += NR) {
+      const float* base = P + jr;
+      for (int64_t ir = 0; ir < M; ir += MR)
+        gemm_micro_rows<V>(kc, apack + ir * K + pc * MR, [base, o](int64_t p) { return base + o[p]; },
+                           cbuf + ir * Qn + jr, Qn, pc > 0, MR, NR);
+    }
   }
 }
 
