@@ -5,9 +5,10 @@
 //   exp_flush<V>(x)      exp, with every result below FLT_MIN (x < -87.33654) flushed to 0. The loss
 //                        kernels' exp: a probability under 1e-38 counts as exactly 0 (the scalar
 //                        references flush at the same point).
-//   exp2_flush<V>(x)     2^x, flushed to 0 below 2^-126 (x < -126): exp_flush(y) = exp2_flush(y log2 e)
-//                        for a caller that folds log2 e into its own scale (the loss kernels' row
-//                        exps: 12 operations against exp_flush's 20). Needs x <= 127.
+//   exp2_flush<V>(x)     2^x, flushed to 0 below x = -126.5 (-inf included; x in [-126.5, -126) gives
+//                        the subnormal 2^x): exp_flush(y) ~ exp2_flush(y log2 e) for a caller that
+//                        folds log2 e into its own scale (the loss kernels' row exps: 11 operations
+//                        against exp_flush's 20). Needs x <= 127.
 //   exp_subnormal<V>(x)  exp, with subnormal results kept down to x = -103.97 and +inf above 88.72:
 //                        tensor.exp() and softmax, which must agree with Math.exp there.
 //   vlog<V>(x)           log, subnormal inputs included; log(0) = -inf, log(x < 0) = NaN, log(inf) = inf.
@@ -57,15 +58,17 @@ inline typename V::R exp_flush(typename V::R x) {
 }
 
 // 2^x = 2^n 2^r: n = round(x), r = x - n in [-1/2, 1/2] (exact), 2^r by a degree-5 polynomial
-// (near-minimax, relative error 1.6e-7, about 1.3 ulp). x + 1.5 2^23 + 127 rounds x to an integer
-// and leaves n + 127 in the low mantissa bits, which shifted into the exponent field make 2^n
-// (n in [-126, 127]). The multiply by 2^n keeps NaN a NaN whatever its payload.
+// (near-minimax, relative error 1.6e-7, about 1.3 ulp). x, clamped to >= -127, plus 1.5 2^23 + 127
+// rounds x to an integer and leaves n + 127 in the low mantissa bits, which shifted into the
+// exponent field make 2^n for n in [-126, 127] and exactly 0 for n = -127 (the flush: no compare,
+// no select). The multiply by 2^n keeps NaN a NaN whatever its payload.
 template <class V>
 inline typename V::R exp2_flush(typename V::R x) {
   using R = typename V::R;
   const R magic = V::set1(12583039.0f);  // 1.5 * 2^23 + 127
-  const R t = V::add(x, magic);
-  const R r = V::sub(x, V::sub(t, magic));
+  const R xc = V::max(V::set1(-127.0f), x);  // NaN stays NaN (see the top); -inf -> -127 -> 0
+  const R t = V::add(xc, magic);
+  const R r = V::sub(xc, V::sub(t, magic));
   R y = V::set1(1.32647273e-3f);
   y = V::fma(y, r, V::set1(9.67151299e-3f));
   y = V::fma(y, r, V::set1(5.55073358e-2f));
@@ -73,7 +76,7 @@ inline typename V::R exp2_flush(typename V::R x) {
   y = V::fma(y, r, V::set1(6.93147004e-1f));
   y = V::fma(y, r, V::set1(1.0f));
   const R s = V::from_bits(V::template isll<23>(V::bits(t)));
-  return V::select(V::lt(x, V::set1(-126.0f)), V::zero(), V::mul(y, s));  // -inf included
+  return V::mul(y, s);
 }
 
 template <class V>
