@@ -139,6 +139,7 @@ void softmax_kl_fkl_row_blocked(const SoftmaxKLParams& p, int64_t i, bool last_r
       if (pf) {
         __builtin_prefetch(ps + j, 0, 3);
         __builtin_prefetch(pt + j, 0, 3);
+        if (esb) __builtin_prefetch(esb + j0 + n + j, 1, 3);  // its e_s stores' lines (no demand RFO)
       }
       const R b = V::mul(V::sub(L.ld(s + j0 + j, msb), vms), vk);
       const R a = V::mul(V::sub(L.ld(t + j0 + j, mtb), vmt), vk);
