@@ -1,6 +1,7 @@
-// conv2d forward / backward over the ISA vector type V: im2col onto the blocked GEMM
-// (gemm_impl.h), direct register-blocked loops for depthwise. Contract: ops.h Conv2dParams,
-// Conv2dBackwardParams.
+// conv2d forward / backward over the ISA vector type V: stride 1 (not depthwise, not a plain 1x1)
+// direct on zero-padded planes through the GEMM micro-kernel (no im2col); other strides im2col onto
+// the blocked GEMM (gemm_impl.h); 1x1 straight onto the GEMM; direct register-blocked loops for
+// depthwise. Contract: ops.h Conv2dParams, Conv2dBackwardParams.
 #pragma once
 #include <cstdint>
 #include <cstring>
