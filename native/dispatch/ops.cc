@@ -58,7 +58,7 @@ void conv2d_backward(const Conv2dBackwardParams& p) {
       const int64_t wLen = p.s.c_out * (p.s.c_in / p.s.groups) * p.s.kh * p.s.kw;
       std::memset(p.dw, 0, sizeof(float) * static_cast<size_t>(wLen));
     } else {
-      // One chunk of output channels per thread: every chunk re-reads (im2col) the whole batch.
+      // One chunk of output channels per thread: every chunk re-reads the whole batch (padded, or im2col).
       const int64_t t = num_threads();
       int64_t grain = (p.s.c_out + t - 1) / t;
       if (grain < 1) grain = 1;
