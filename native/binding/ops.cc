@@ -25,6 +25,7 @@
 //   adamStep(param, grad, m, v, size, lr, beta1, beta2, eps, weightDecay, decoupled, step)
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -275,6 +276,21 @@ kd::ConvShape conv_shape(Args& a, size_t i0) {
                               std::to_string((s.w + 2 * s.padding - s.kw) / s.stride + 1) + ", got " + std::to_string(s.w_out));
   // Scratch of one image's im2col columns must be addressable.
   mul(a, mul(a, s.c_in / s.groups * s.kh, s.kw, "kernel"), mul(a, s.h_out, s.w_out, "output plane"), "im2col");
+  // The kernels' per-thread scratch (one image's im2col columns, a group's zero-padded input planes,
+  // the padded output gradient of the input gradient) is at most kMaxConvScratch floats. A shape past
+  // it (say a huge padding with a huge stride: a small output of a vast padded plane) is refused here
+  // rather than failing an allocation inside a kernel.
+  constexpr double kMaxConvScratch = 268435456.0;  // 2^28 floats, 1 GiB
+  const double cin_g = static_cast<double>(s.c_in / s.groups);
+  const double need = std::max({cin_g * s.kh * s.kw * static_cast<double>(s.h_out) * s.w_out,
+                                cin_g * (s.h + 2.0 * s.padding) * (s.w + 2.0 * s.padding),
+                                (static_cast<double>(s.h_out) * s.stride + 2.0 * s.kh) *
+                                    (static_cast<double>(s.w_out) * s.stride + 2.0 * s.kw)});
+  if (need > kMaxConvScratch)
+    a.range_error("padding", "with this input, kernel and stride the convolution needs " +
+                                 std::to_string(static_cast<int64_t>(need)) +
+                                 " floats of scratch per thread (im2col columns or zero-padded planes), more than 2^28: "
+                                 "reduce the padding, the stride or the kernel");
   return s;
 }
 

@@ -496,6 +496,25 @@ const FUZZ: Fuzz[] = [
   { name: 'info', build: () => [] },
 ];
 
+describe.skipIf(!addon)('native conv2d scratch bound', () => {
+  // A 3x3 input with padding 2^16 and stride 2^17 has a 2x2 output but a padded plane of 1.7e10
+  // floats: refused before any kernel allocates (the random fuzz once found it under ASan).
+  const shape = [1, 1, 3, 3, 1, 3, 3, 2 ** 17, 2 ** 16, 1, 2, 2];
+  const f = (n: number) => new Float32Array(n).fill(0.5);
+  it('conv2d and conv2dBackward refuse a shape whose scratch is past 2^28 floats, naming padding', () => {
+    const a = addon as NativeAddon;
+    const conv = a.conv2d as (...x: unknown[]) => void;
+    const back = a.conv2dBackward as (...x: unknown[]) => void;
+    expect(() => conv(f(9), f(9), null, f(4), ...shape)).toThrow(/padding.*scratch/);
+    expect(() => conv(f(9), f(9), null, f(4), ...shape)).toThrow(RangeError);
+    expect(() => back(f(4), f(9), f(9), f(9), f(9), null, ...shape)).toThrow(RangeError);
+    // The same input and kernel with padding 1 and stride 1 (a 3x3 output) still runs.
+    const y = new Float32Array(9);
+    conv(f(9), f(9), null, y, 1, 1, 3, 3, 1, 3, 3, 1, 1, 1, 3, 3);
+    expect(y[4]).toBe(9 * 0.25);
+  });
+});
+
 describe.skipIf(!addon)('native addon random fuzz (every entry point)', () => {
   const a = addon as NativeAddon;
   const seconds = Number(process.env.KD_FUZZ_SECONDS ?? 0);
